@@ -1,0 +1,118 @@
+# raqib — build, test, run. Everything is built under build/.
+#   make            build build/raqib
+#   make run        install missing packages, build, run the main job
+#   make test       install missing packages, build, run the whole suite
+#                   (unit + rule data + CLI contract + ASan/UBSan + short fuzz)
+#   make asan       the test suite under AddressSanitizer + UBSan only
+#   make fuzz       run the fuzzers (FUZZ_SECONDS each, default 60)
+#   make bench      benchmarks (not part of make test)
+#   make deps       apt-get install the Debian packages that are missing
+
+CC      ?= cc
+PKGS     = libutf8proc libjansson inih
+CFLAGS_BASE = -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow \
+	-Wconversion -Wno-sign-conversion -Wstrict-prototypes -Iinclude
+OPT     ?= -O2 -g
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+CFLAGS  += $(CFLAGS_BASE) $(OPT) $(PKG_CFLAGS)
+LDLIBS  += $(PKG_LIBS) -lm
+
+B        = build
+LIB_SRC := $(filter-out %_test.c,$(wildcard src/base/*.c src/text/*.c src/rules/*.c src/verdict/*.c))
+CLI_SRC := $(wildcard src/cli/*.c)
+TEST_SRC := $(wildcard src/*/*_test.c)
+LEXICONS := $(wildcard data/lexicons/*.txt)
+
+LIB_OBJ := $(LIB_SRC:%.c=$(B)/obj/%.o)
+CLI_OBJ := $(CLI_SRC:%.c=$(B)/obj/%.o)
+TESTS   := $(TEST_SRC:src/%.c=$(B)/tests/%) $(B)/tests/rules_test
+
+# Debian packages: build, tests, benchmark reference, fuzzing.
+DEB_PKGS = gcc make pkg-config libutf8proc-dev libjansson-dev libinih-dev \
+	libcmocka-dev jq clang
+
+.PHONY: all deps run test unit rules-test cli-test asan fuzz fuzz-quick bench clean
+
+all: $(B)/raqib
+
+deps:
+	@missing=""; for p in $(DEB_PKGS); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:$$missing"; \
+	  SUDO=; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
+	  $$SUDO apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+
+$(B)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
+
+# The lexicons are assembled into the binary with .incbin.
+$(B)/obj/src/rules/lexdata.o: $(LEXICONS)
+
+$(B)/libraqib.a: $(LIB_OBJ)
+	@mkdir -p $(dir $@)
+	$(AR) rcs $@ $^
+
+$(B)/raqib: $(CLI_OBJ) $(B)/libraqib.a
+	$(CC) $(CFLAGS) -o $@ $(CLI_OBJ) $(B)/libraqib.a $(LDLIBS)
+
+$(B)/tests/%_test: src/%_test.c $(B)/libraqib.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Isrc -o $@ $< $(B)/libraqib.a $(LDLIBS) -lcmocka
+
+$(B)/tests/rules_test: tests/rules_test.c $(B)/libraqib.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Isrc -o $@ $< $(B)/libraqib.a $(LDLIBS) -lcmocka
+
+unit: $(TESTS)
+	@set -e; for t in $(TESTS); do echo "== $$t"; $$t; done
+
+rules-test: $(B)/tests/rules_test
+	$(B)/tests/rules_test tests/rules/*.test
+
+cli-test: $(B)/raqib
+	sh tests/cli_test.sh $(B)/raqib
+
+# The whole suite once more under AddressSanitizer + UndefinedBehaviorSanitizer.
+asan:
+	$(MAKE) --no-print-directory B=build/asan OPT="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
+	  LDFLAGS="-fsanitize=address,undefined" unit rules-test cli-test
+
+run: deps all
+	sh examples/run.sh $(B)/raqib
+
+test: deps all
+	$(MAKE) --no-print-directory unit rules-test cli-test
+	$(MAKE) --no-print-directory asan
+	$(MAKE) --no-print-directory fuzz-quick
+	@echo "make test: all passed"
+
+FUZZ_SECONDS ?= 60
+FUZZERS = normalize jsonl
+FUZZ_LIB_SRC := $(LIB_SRC) src/cli/jsonl.c
+fuzz-build:
+	@mkdir -p $(B)/fuzz
+	@set -e; for f in $(FUZZERS); do \
+	  clang -std=c11 -D_GNU_SOURCE -g -O1 -Iinclude -Isrc $(PKG_CFLAGS) -fsanitize=fuzzer,address,undefined \
+	    -o $(B)/fuzz/$$f fuzz/fuzz_$$f.c $(FUZZ_LIB_SRC) $(PKG_LIBS) -lm; done
+
+fuzz: fuzz-build
+	@set -e; for f in $(FUZZERS); do mkdir -p $(B)/fuzz/corpus-$$f; \
+	  $(B)/fuzz/$$f -max_total_time=$(FUZZ_SECONDS) -max_len=4096 $(B)/fuzz/corpus-$$f fuzz/corpus/$$f; done
+
+# A short run inside make test: catches regressions, stays fast.
+fuzz-quick:
+	$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=15
+
+bench: deps all
+	sh bench/run.sh $(B)/raqib
+
+clean:
+	rm -rf build
+
+-include $(shell find $(B)/obj -name '*.d' 2>/dev/null)

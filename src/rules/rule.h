@@ -1,0 +1,72 @@
+/*
+ * rule.h — what a rule is: a function that reads the normalized fields of a
+ * comment and adds findings {rule, field, score, spans} to the verdict.
+ *
+ * Rules never decide: they report a score in 0..1 and the spans that caused
+ * it; verdict.c turns scores into actions with the configured thresholds.
+ * Rules are pure (no I/O, no globals written) so they run from `raqib check`,
+ * the server and the fuzzers alike.
+ */
+#ifndef RAQIB_RULE_H
+#define RAQIB_RULE_H
+
+#include "../text/lexicon.h"
+
+/* Lexicons the rules use: data/lexicons/<file>.txt, built into the binary
+ * (see lexdata.c) or read from config `lexicon_dir`. X(ENUM, file) */
+#define RULE_LEXICONS(X)      \
+	X(INSULT, insult)         \
+	X(HATE, hate)             \
+	X(DIALECT, dialect)       \
+	X(SPAM, spam)             \
+	X(PSEUDONYM, pseudonym)   \
+	X(NAMES, names)           \
+	X(STOPWORDS, stopwords)   \
+	X(PHONE_WORDS, phone_words)
+
+typedef enum {
+#define RULE_X_LEX(e, f) LEX_##e,
+	RULE_LEXICONS(RULE_X_LEX)
+#undef RULE_X_LEX
+	LEX_COUNT
+} rule_lex;
+
+typedef struct rule_env {
+	const raqib_config *cfg;
+	const lexicon *lex[LEX_COUNT];
+} rule_env;
+
+typedef struct rule_input {
+	const raqib_comment *c;
+	const text_view *text;   /* the comment text */
+	const text_view *name;   /* the author name (n == 0 when absent) */
+	const text_view *title;  /* article title, NULL when no article given */
+	const text_view *body;   /* article body, NULL when no article given */
+	const rule_env *env;
+	raqib_arena *arena;      /* scratch, freed after the comment */
+} rule_input;
+
+typedef struct rule_out {
+	raqib_verdict *v;
+} rule_out;
+
+/* Adds a finding (NULL if the verdict is full). Score is clamped to 0..1. */
+raqib_finding *rule_finding(rule_out *o, raqib_rule r, raqib_field f, float score);
+/* Adds the original span of folded range [ns, ne) of tv; merges with the
+ * previous span when they touch; ignores spans past RAQIB_MAX_SPANS. */
+void rule_add_span(raqib_finding *f, const text_view *tv, uint32_t ns, uint32_t ne);
+
+typedef void (*rule_fn)(const rule_input *in, rule_out *out);
+
+/* One function per rule, in src/rules/<rule>.c */
+void rule_honeypot(const rule_input *in, rule_out *out);
+void rule_spam(const rule_input *in, rule_out *out);
+void rule_insult(const rule_input *in, rule_out *out);
+void rule_hate(const rule_input *in, rule_out *out);
+void rule_off_topic(const rule_input *in, rule_out *out);
+void rule_dialect(const rule_input *in, rule_out *out);
+void rule_foreign(const rule_input *in, rule_out *out);
+void rule_pseudonym(const rule_input *in, rule_out *out);
+void rule_phone(const rule_input *in, rule_out *out);
+
+#endif

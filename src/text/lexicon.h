@@ -1,0 +1,60 @@
+/*
+ * lexicon.h — word and phrase lists matched on the folded view.
+ *
+ * File format (UTF-8, one entry per line):
+ *     entry[<TAB>weight[<TAB>tag]]
+ * `#` starts a comment line; blank lines are skipped. An entry is one word
+ * or a phrase of up to LEX_MAX_WORDS words; it is normalized with
+ * text_normalize() when loaded, so the file may use any spelling (hamza,
+ * tashkeel, ة/ه) and matches all of them. weight defaults to 1.0 (0..1);
+ * tag is a free short word (e.g. "slur", "egy", "promo") that rules may use,
+ * stored as a small integer via lexicon_tag_id().
+ *
+ * Matching (lexicon_scan) is per token of a text_view and finds:
+ *   - exact word/phrase matches;
+ *   - words behind Arabic clitics: prefixes و ف ب ل ك ال وال بال فال كال لل
+ *     and suffixes ه ها هم هن كم كن ك ي نا ين ون ات ان (only when the
+ *     remaining stem has at least 2 letters, and entries marked exact with a
+ *     leading '=' in the file never get clitic matching);
+ *   - letters spread out to evade filters: a run of single-letter tokens
+ *     separated only by spaces, dots, dashes, underscores or stars
+ *     (ح م ا ر, ح.م.ا.ر) joined into one word.
+ * Each match gives the token range and the folded code-point range, so the
+ * caller can map it to an original span with text_span().
+ */
+#ifndef RAQIB_LEXICON_H
+#define RAQIB_LEXICON_H
+
+#include "text.h"
+
+#define LEX_MAX_WORDS 4
+#define LEX_MAX_TAGS 32
+
+typedef struct lexicon lexicon;
+
+typedef struct lex_match {
+	uint32_t tok_start, tok_end; /* token range [tok_start, tok_end) */
+	uint32_t ns, ne;             /* folded cp range [ns, ne) */
+	float weight;
+	uint16_t tag;                /* 0 = none */
+	uint16_t evasion;            /* 1 if found by joining spread letters */
+} lex_match;
+
+/* Builds a lexicon from file contents. `name` is used in error messages. */
+int lexicon_load(lexicon **out, const char *data, size_t len, const char *name,
+		 raqib_err *err);
+void lexicon_free(lexicon *lx);
+size_t lexicon_size(const lexicon *lx);
+/* Tag id for a tag name as it appears in the file; 0 if absent. */
+uint16_t lexicon_tag_id(const lexicon *lx, const char *tag);
+
+/* Finds matches in tv. Writes up to `max` matches in text order (longest
+ * match wins at each position); returns how many were found in total (may
+ * exceed max). Uses `a` for scratch memory. */
+size_t lexicon_scan(const lexicon *lx, const text_view *tv, raqib_arena *a,
+		    lex_match *out, size_t max);
+
+/* Is this single folded word (no clitic stripping) in the lexicon? */
+bool lexicon_has_word(const lexicon *lx, const uint32_t *cp, size_t n);
+
+#endif
