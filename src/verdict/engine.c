@@ -1,0 +1,370 @@
+/*
+ * engine.c — runs the rules over a comment and turns their scores into the
+ * decision: thresholds and actions from the config, the strongest action
+ * wins (reject > hold > shorten > publish), shortening redacts the spans of
+ * the findings whose action is `shorten`.
+ */
+#include "../rules/rule.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+const char *rule_lexdata(rule_lex which, size_t *len);
+
+struct raqib_engine {
+	raqib_config cfg;
+	lexicon *lex[LEX_COUNT];
+	rule_env env;
+};
+
+typedef struct verdict_priv {
+	raqib_arena *arena;
+	raqib_buf shortened;
+} verdict_priv;
+
+static const char *lex_files[] = {
+#define ENG_X_LEX(e, f) #f,
+	RULE_LEXICONS(ENG_X_LEX)
+#undef ENG_X_LEX
+};
+
+static const rule_fn rule_fns[RAQIB_RULE_COUNT] = {
+	[RAQIB_RULE_HONEYPOT] = rule_honeypot,
+	[RAQIB_RULE_SPAM] = rule_spam,
+	[RAQIB_RULE_INSULT] = rule_insult,
+	[RAQIB_RULE_HATE] = rule_hate,
+	[RAQIB_RULE_OFF_TOPIC] = rule_off_topic,
+	[RAQIB_RULE_DIALECT] = rule_dialect,
+	[RAQIB_RULE_FOREIGN] = rule_foreign,
+	[RAQIB_RULE_PSEUDONYM] = rule_pseudonym,
+	[RAQIB_RULE_PHONE] = rule_phone,
+};
+
+static int read_file(const char *path, char **out, size_t *len, raqib_err *err)
+{
+	FILE *f = fopen(path, "rb");
+	char *p = NULL;
+	size_t n = 0, cap = 0, got;
+
+	if (!f)
+		return raqib_err_set(err, RAQIB_EIO, "%s: %s", path, strerror(errno));
+	for (;;) {
+		if (cap - n < 65536) {
+			char *q;
+			if (cap > ((size_t)64 << 20)) {
+				raqib_err_set(err, RAQIB_EDATA, "%s: larger than 64 MiB", path);
+				goto fail;
+			}
+			cap = cap ? cap * 2 : 65536;
+			q = realloc(p, cap + 1);
+			if (!q) {
+				raqib_err_set(err, RAQIB_ENOMEM, "%s: out of memory", path);
+				goto fail;
+			}
+			p = q;
+		}
+		got = fread(p + n, 1, cap - n, f);
+		n += got;
+		if (got == 0)
+			break;
+	}
+	if (ferror(f)) {
+		raqib_err_set(err, RAQIB_EIO, "%s: read error", path);
+		goto fail;
+	}
+	fclose(f);
+	p[n] = 0;
+	*out = p;
+	*len = n;
+	return 0;
+fail:
+	fclose(f);
+	free(p);
+	return err ? err->code : RAQIB_EIO;
+}
+
+int raqib_engine_new(const raqib_config *cfg, raqib_engine **out, raqib_err *err)
+{
+	raqib_engine *eng = calloc(1, sizeof *eng);
+	int rc = 0;
+
+	*out = NULL;
+	if (!eng)
+		return raqib_err_set(err, RAQIB_ENOMEM, "out of memory");
+	eng->cfg = *cfg;
+	for (int i = 0; i < LEX_COUNT; i++) {
+		const char *data;
+		char *file = NULL, path[600];
+		size_t len;
+		FILE *probe;
+
+		snprintf(path, sizeof path, "%s/%s.txt", cfg->lexicon_dir, lex_files[i]);
+		/* A site may override only some lexicons; the rest stay built in. */
+		if (cfg->lexicon_dir[0] && (probe = fopen(path, "rb"))) {
+			fclose(probe);
+			if ((rc = read_file(path, &file, &len, err)))
+				goto fail;
+			rc = lexicon_load(&eng->lex[i], file, len, path, err);
+			free(file);
+		} else {
+			data = rule_lexdata((rule_lex)i, &len);
+			snprintf(path, sizeof path, "data/lexicons/%s.txt", lex_files[i]);
+			rc = lexicon_load(&eng->lex[i], data, len, path, err);
+		}
+		if (rc)
+			goto fail;
+		eng->env.lex[i] = eng->lex[i];
+	}
+	eng->env.cfg = &eng->cfg;
+	*out = eng;
+	return 0;
+fail:
+	raqib_engine_free(eng);
+	return rc;
+}
+
+void raqib_engine_free(raqib_engine *eng)
+{
+	if (!eng)
+		return;
+	for (int i = 0; i < LEX_COUNT; i++)
+		lexicon_free(eng->lex[i]);
+	free(eng);
+}
+
+const raqib_config *raqib_engine_config(const raqib_engine *eng) { return &eng->cfg; }
+
+void raqib_verdict_init(raqib_verdict *v)
+{
+	memset(v, 0, sizeof *v);
+}
+
+void raqib_verdict_free(raqib_verdict *v)
+{
+	verdict_priv *p = v->priv_;
+	if (p) {
+		raqib_arena_free(p->arena);
+		raqib_buf_free(&p->shortened);
+		free(p);
+	}
+	memset(v, 0, sizeof *v);
+}
+
+raqib_finding *rule_finding(rule_out *o, raqib_rule r, raqib_field f, float score)
+{
+	raqib_verdict *v = o->v;
+	raqib_finding *fi;
+
+	if (v->nfindings >= RAQIB_MAX_FINDINGS)
+		return NULL;
+	fi = &v->findings[v->nfindings++];
+	memset(fi, 0, sizeof *fi);
+	fi->rule = r;
+	fi->field = f;
+	fi->score = score < 0.0f ? 0.0f : score > 1.0f ? 1.0f : score;
+	return fi;
+}
+
+void rule_add_span(raqib_finding *f, const text_view *tv, uint32_t ns, uint32_t ne)
+{
+	raqib_span sp;
+	if (!f || ne <= ns || ne > tv->n)
+		return;
+	sp = text_span(tv, ns, ne);
+	if (f->nspans) {
+		raqib_span *last = &f->spans[f->nspans - 1];
+		if (sp.start <= last->end && sp.end >= last->start) {
+			if (sp.start < last->start)
+				last->start = sp.start;
+			if (sp.end > last->end)
+				last->end = sp.end;
+			return;
+		}
+	}
+	if (f->nspans < RAQIB_MAX_SPANS)
+		f->spans[f->nspans++] = sp;
+}
+
+static int normalize_field(text_view *tv, raqib_arena *a, const char *s, size_t len,
+			   const char *what, size_t max, raqib_err *err)
+{
+	int rc = text_normalize(tv, a, s ? s : "", s ? len : 0, err);
+	if (rc) {
+		if (err && rc == RAQIB_EUTF8) {
+			char tmp[sizeof err->msg];
+			snprintf(tmp, sizeof tmp, "%s", err->msg);
+			raqib_err_set(err, rc, "%s: %s", what, tmp);
+		}
+		return rc;
+	}
+	if (max && tv->norig > max)
+		return raqib_err_set(err, RAQIB_ETOO_LONG,
+				     "%s is %u characters long; the limit is %zu",
+				     what, tv->norig, max);
+	return 0;
+}
+
+static int finding_cmp(const void *a, const void *b)
+{
+	const raqib_finding *x = a, *y = b;
+	if (x->action != y->action)
+		return x->action > y->action ? -1 : 1;
+	if (x->score != y->score)
+		return x->score > y->score ? -1 : 1;
+	if (x->rule != y->rule)
+		return x->rule < y->rule ? -1 : 1;
+	return (int)x->field - (int)y->field;
+}
+
+static int span_cmp(const void *a, const void *b)
+{
+	const raqib_span *x = a, *y = b;
+	return x->start < y->start ? -1 : x->start > y->start ? 1 : 0;
+}
+
+/* Builds the shortened text: the original with every span of a `shorten`
+ * text finding replaced by a marker (phone numbers by the configured one). */
+static int shorten(const raqib_engine *eng, const raqib_comment *c, raqib_verdict *v,
+		   verdict_priv *p, raqib_err *err)
+{
+	raqib_span sp[RAQIB_MAX_FINDINGS * RAQIB_MAX_SPANS];
+	const char *mark[RAQIB_MAX_FINDINGS * RAQIB_MAX_SPANS];
+	size_t nsp = 0, i = 0, bi = 0, k;
+	uint32_t cpi = 0;
+	const unsigned char *s = (const unsigned char *)c->text;
+
+	for (uint32_t f = 0; f < v->nfindings; f++) {
+		const raqib_finding *fi = &v->findings[f];
+		if (fi->action != RAQIB_SHORTEN || fi->field != RAQIB_FIELD_TEXT)
+			continue;
+		for (uint32_t j = 0; j < fi->nspans; j++) {
+			sp[nsp] = fi->spans[j];
+			mark[nsp] = fi->rule == RAQIB_RULE_PHONE ? eng->cfg.phone_marker : "[…]";
+			nsp++;
+		}
+	}
+	/* insertion sort keeps marker pairing (qsort would need a struct) */
+	for (k = 1; k < nsp; k++) {
+		raqib_span t = sp[k];
+		const char *tm = mark[k];
+		size_t j = k;
+		while (j > 0 && span_cmp(&sp[j - 1], &t) > 0) {
+			sp[j] = sp[j - 1];
+			mark[j] = mark[j - 1];
+			j--;
+		}
+		sp[j] = t;
+		mark[j] = tm;
+	}
+	/* merge overlapping spans; a merged span keeps its first marker */
+	for (k = 0; k < nsp; k++) {
+		if (i && sp[k].start < sp[i - 1].end) {
+			if (sp[k].end > sp[i - 1].end)
+				sp[i - 1].end = sp[k].end;
+			continue;
+		}
+		sp[i] = sp[k];
+		mark[i++] = mark[k];
+	}
+	nsp = i;
+	i = 0;
+	raqib_buf_reset(&p->shortened);
+	while (bi < c->text_len) {
+		uint32_t cp;
+		size_t used = raqib_utf8_decode(s + bi, c->text_len - bi, &cp);
+		if (!used)
+			return raqib_err_set(err, RAQIB_EUTF8, "text: invalid UTF-8");
+		if (i < nsp && cpi == sp[i].start && raqib_buf_adds(&p->shortened, mark[i]))
+			goto nomem;
+		if (!(i < nsp && cpi >= sp[i].start) && raqib_buf_add(&p->shortened, s + bi, used))
+			goto nomem;
+		bi += used;
+		cpi++;
+		if (i < nsp && cpi >= sp[i].end)
+			i++;
+	}
+	v->shortened = p->shortened.data;
+	v->shortened_len = p->shortened.len;
+	return 0;
+nomem:
+	return raqib_err_set(err, RAQIB_ENOMEM, "out of memory shortening text");
+}
+
+int raqib_screen(const raqib_engine *eng, const raqib_comment *c,
+		 raqib_verdict *v, raqib_err *err)
+{
+	verdict_priv *p = v->priv_;
+	text_view text, name, title, body;
+	rule_input in;
+	rule_out out = {v};
+	uint32_t i, kept = 0;
+	bool any_shorten = false;
+	int rc;
+
+	if (!p) {
+		p = calloc(1, sizeof *p);
+		if (!p || !(p->arena = raqib_arena_new(64 * 1024))) {
+			free(p);
+			return raqib_err_set(err, RAQIB_ENOMEM, "out of memory");
+		}
+		raqib_buf_init(&p->shortened, (size_t)16 << 20);
+		v->priv_ = p;
+	}
+	raqib_arena_reset(p->arena);
+	v->decision = RAQIB_PUBLISH;
+	v->nfindings = 0;
+	v->shortened = NULL;
+	v->shortened_len = 0;
+
+	if ((rc = normalize_field(&text, p->arena, c->text, c->text_len, "text",
+				  eng->cfg.max_text_len, err)) ||
+	    (rc = normalize_field(&name, p->arena, c->name, c->name_len, "name",
+				  eng->cfg.max_name_len, err)))
+		return rc;
+	if (c->honeypot && raqib_utf8_count(c->honeypot, c->honeypot_len, NULL) < 0)
+		return raqib_err_set(err, RAQIB_EUTF8, "honeypot: invalid UTF-8");
+	memset(&in, 0, sizeof in);
+	in.c = c;
+	in.text = &text;
+	in.name = &name;
+	in.env = &eng->env;
+	in.arena = p->arena;
+	if (c->title || c->body) {
+		if ((rc = normalize_field(&title, p->arena, c->title, c->title_len,
+					  "article title", 0, err)) ||
+		    (rc = normalize_field(&body, p->arena, c->body, c->body_len,
+					  "article body", 0, err)))
+			return rc;
+		in.title = &title;
+		in.body = &body;
+	}
+
+	for (int r = 0; r < RAQIB_RULE_COUNT; r++)
+		if (eng->cfg.rules[r].enabled)
+			rule_fns[r](&in, &out);
+
+	/* Scores -> actions; drop what stays under its rule's threshold. */
+	for (i = 0; i < v->nfindings; i++) {
+		raqib_finding f = v->findings[i];
+		const raqib_rule_conf *rc2 = &eng->cfg.rules[f.rule];
+		if (f.score < rc2->threshold)
+			continue;
+		f.action = f.score >= rc2->reject_threshold ? RAQIB_REJECT : rc2->action;
+		/* A name cannot be shortened: the editors decide instead. */
+		if (f.action == RAQIB_SHORTEN && f.field == RAQIB_FIELD_NAME)
+			f.action = RAQIB_HOLD;
+		if (f.action == RAQIB_SHORTEN)
+			any_shorten = true;
+		v->findings[kept++] = f;
+	}
+	v->nfindings = kept;
+	qsort(v->findings, kept, sizeof v->findings[0], finding_cmp);
+	v->decision = kept ? v->findings[0].action : RAQIB_PUBLISH;
+	/* The shortened text is also made for held comments, so that editors
+	 * who approve them publish it without the phone number. */
+	if (any_shorten && (rc = shorten(eng, c, v, p, err)))
+		return rc;
+	return 0;
+}
