@@ -9,17 +9,17 @@
 #   make deps       apt-get install the Debian packages that are missing
 
 CC      ?= cc
-PKGS     = libutf8proc libjansson inih
+PKGS     = libutf8proc jansson inih
 CFLAGS_BASE = -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow \
 	-Wconversion -Wno-sign-conversion -Wstrict-prototypes -Iinclude
 OPT     ?= -O2 -g
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lutf8proc -ljansson -linih)
 CFLAGS  += $(CFLAGS_BASE) $(OPT) $(PKG_CFLAGS)
-LDLIBS  += $(PKG_LIBS) -lm
+LDLIBS  += $(PKG_LIBS) -llinear -lm
 
 B        = build
-LIB_SRC := $(filter-out %_test.c,$(wildcard src/base/*.c src/text/*.c src/rules/*.c src/verdict/*.c))
+LIB_SRC := $(filter-out %_test.c,$(wildcard src/base/*.c src/text/*.c src/rules/*.c src/model/*.c src/verdict/*.c))
 CLI_SRC := $(wildcard src/cli/*.c)
 TEST_SRC := $(wildcard src/*/*_test.c)
 LEXICONS := $(wildcard data/lexicons/*.txt)
@@ -30,7 +30,7 @@ TESTS   := $(TEST_SRC:src/%.c=$(B)/tests/%) $(B)/tests/rules_test
 
 # Debian packages: build, tests, benchmark reference, fuzzing.
 DEB_PKGS = gcc make pkg-config libutf8proc-dev libjansson-dev libinih-dev \
-	libcmocka-dev jq clang
+	libcmocka-dev liblinear-dev jq clang time
 
 .PHONY: all deps run test unit rules-test cli-test asan fuzz fuzz-quick bench clean
 
@@ -83,10 +83,13 @@ asan:
 	$(MAKE) --no-print-directory B=build/asan OPT="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
 	  LDFLAGS="-fsanitize=address,undefined" unit rules-test cli-test
 
-run: deps all
+# deps first, then a fresh make: pkg-config only answers once packages exist
+run: deps
+	$(MAKE) --no-print-directory all
 	sh examples/run.sh $(B)/raqib
 
-test: deps all
+test: deps
+	$(MAKE) --no-print-directory all
 	$(MAKE) --no-print-directory unit rules-test cli-test
 	$(MAKE) --no-print-directory asan
 	$(MAKE) --no-print-directory fuzz-quick
@@ -109,7 +112,8 @@ fuzz: fuzz-build
 fuzz-quick:
 	$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=15
 
-bench: deps all
+bench: deps
+	$(MAKE) --no-print-directory all
 	sh bench/run.sh $(B)/raqib
 
 clean:

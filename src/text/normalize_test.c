@@ -232,7 +232,7 @@ static void test_nfkc_equivalence(void **state)
 	for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
 		text_view a, b;
 		raqib_err err;
-		char x[4096];
+		char x[8192];
 		utf8proc_uint8_t *nfkc = utf8proc_NFKC((const utf8proc_uint8_t *)t[i]);
 		assert_non_null(nfkc);
 		assert_int_equal(text_normalize(&a, A, t[i], strlen(t[i]), &err), 0);

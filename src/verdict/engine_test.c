@@ -1,0 +1,262 @@
+/* Engine tests: config file parsing, decision policy, and property tests over
+ * generated comments (spans always inside their field; a shortened text
+ * never still contains a 7+ digit run; redaction is idempotent). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "base/base.h"
+
+static raqib_engine *ENG;
+
+static int write_conf(char *path, const char *body)
+{
+	int fd;
+	strcpy(path, "/tmp/raqib-conf-XXXXXX");
+	fd = mkstemp(path);
+	if (fd < 0)
+		return -1;
+	if (write(fd, body, strlen(body)) != (ssize_t)strlen(body)) {
+		close(fd);
+		return -1;
+	}
+	close(fd);
+	return 0;
+}
+
+static void test_config_ok(void **state)
+{
+	raqib_config cfg;
+	raqib_err err;
+	char path[64];
+	(void)state;
+	raqib_config_defaults(&cfg);
+	assert_int_equal(cfg.rules[RAQIB_RULE_PHONE].action, RAQIB_SHORTEN);
+	assert_int_equal(cfg.rules[RAQIB_RULE_HONEYPOT].action, RAQIB_REJECT);
+	assert_int_equal(cfg.rules[RAQIB_RULE_DIALECT].action, RAQIB_HOLD);
+	assert_string_equal(cfg.phone_marker, "[رقم محذوف]");
+	assert_int_equal(write_conf(path,
+		"; comment\n[screening]\nmax_text_length = 300\nphone_marker = [هاتف]\n"
+		"[rule.dialect]\naction = publish\nthreshold = 0.8\n"
+		"[rule.insult]\nenabled = false\n[rule.spam]\nreject_threshold = 0.95\n"), 0);
+	assert_int_equal(raqib_config_load(&cfg, path, &err), 0);
+	unlink(path);
+	assert_int_equal(cfg.max_text_len, 300);
+	assert_string_equal(cfg.phone_marker, "[هاتف]");
+	assert_int_equal(cfg.rules[RAQIB_RULE_DIALECT].action, RAQIB_PUBLISH);
+	assert_true(cfg.rules[RAQIB_RULE_DIALECT].threshold > 0.79f);
+	assert_int_equal(cfg.rules[RAQIB_RULE_INSULT].enabled, 0);
+	assert_true(cfg.rules[RAQIB_RULE_SPAM].reject_threshold > 0.94f);
+}
+
+static void test_config_errors(void **state)
+{
+	static const struct { const char *body, *msg; } t[] = {
+		{"[screening]\nmax_text_lenght = 3\n", ":2: unknown key 'max_text_lenght' in [screening]"},
+		{"[rule.phone]\naction = delete\n", ":2: action must be publish, shorten, hold or reject, not 'delete'"},
+		{"[rule.phone]\nthreshold = high\n", ":2: threshold must be a number from 0 to 1, not 'high'"},
+		{"[rule.phones]\naction = hold\n", ":2: unknown rule section [rule.phones]"},
+		{"\n\n[screening\n", ":3: syntax error"},
+		{"[screening]\nmax_text_length = -5\n", ":2: max_text_length must be a positive number of characters, not '-5'"},
+	};
+	(void)state;
+	for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
+		raqib_config cfg;
+		raqib_err err;
+		char path[64];
+		raqib_config_defaults(&cfg);
+		assert_int_equal(write_conf(path, t[i].body), 0);
+		assert_int_equal(raqib_config_load(&cfg, path, &err), RAQIB_ECONFIG);
+		unlink(path);
+		if (!strstr(err.msg, t[i].msg))
+			fail_msg("got '%s', want '...%s'", err.msg, t[i].msg);
+	}
+	{
+		raqib_config cfg;
+		raqib_err err;
+		raqib_config_defaults(&cfg);
+		assert_int_equal(raqib_config_load(&cfg, "/nonexistent/raqib.conf", &err), RAQIB_EIO);
+		assert_non_null(strstr(err.msg, "No such file"));
+	}
+}
+
+static void test_limits(void **state)
+{
+	raqib_verdict v;
+	raqib_err err;
+	raqib_comment c = {0};
+	char *big = malloc(20001);
+	(void)state;
+	memset(big, 'a', 20000);
+	big[20000] = 0;
+	raqib_verdict_init(&v);
+	c.text = big;
+	c.text_len = 20000;
+	c.name = "سالم";
+	c.name_len = strlen(c.name);
+	assert_int_equal(raqib_screen(ENG, &c, &v, &err), RAQIB_ETOO_LONG);
+	assert_string_equal(err.msg, "text is 20000 characters long; the limit is 5000");
+	c.text = "نص \xff";
+	c.text_len = strlen(c.text);
+	assert_int_equal(raqib_screen(ENG, &c, &v, &err), RAQIB_EUTF8);
+	assert_string_equal(err.msg, "text: invalid UTF-8 at byte 5");
+	raqib_verdict_free(&v);
+	free(big);
+}
+
+/* Deterministic generator of comment-like text. */
+static uint64_t rng = 0x9E3779B97F4A7C15ull;
+static uint32_t rnd(uint32_t n)
+{
+	rng ^= rng << 13;
+	rng ^= rng >> 7;
+	rng ^= rng << 17;
+	return (uint32_t)(rng % n);
+}
+
+static const char *words[] = {
+	"الحكومة", "ليبيا", "حفتر", "المقال", "رائع", "الشعب", "في", "من", "على",
+	"مُحَمَّد", "حـــمـــار", "NATO", "Facebook", "😀", "،", ".", "؟", "\u200f",
+	"عام 2011", "24.04.2018", "14:52", "200 ألف دولار", "قرار 2259", "45%",
+	"\u0661\u0669\u0669\u0663", "الـ60 كيلومتر", "1.4 دينار", "ﻣﺤﻤﺪ",
+};
+static const char *phones[] = {
+	"0912345678", "+218 91 234 5678", "00218-92-1234567", "٠٩١٢٣٤٥٦٧٨",
+	"۰۹۱۲۳۴۵۶۷۸", "+20 100 123 4567", "0501234567", "+966 50 123 4567",
+	"(091) 234-5678", "091.234.5678", "+49 151 23456789", "٠٥٠ ١٢٣ ٤٥٦٧",
+};
+
+static int has_digit_run(const char *s, int min)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t len = strlen(s), i = 0;
+	int run = 0;
+	while (i < len) {
+		uint32_t c;
+		size_t k = raqib_utf8_decode(p + i, len - i, &c);
+		if (!k)
+			return -1;
+		if ((c >= '0' && c <= '9') || (c >= 0x660 && c <= 0x669) || (c >= 0x6F0 && c <= 0x6F9)) {
+			if (++run >= min)
+				return 1;
+		} else {
+			run = 0;
+		}
+		i += k;
+	}
+	return 0;
+}
+
+static void test_properties(void **state)
+{
+	raqib_verdict v, v2;
+	raqib_err err;
+	char text[4096];
+	int shortened = 0;
+	(void)state;
+	raqib_verdict_init(&v);
+	raqib_verdict_init(&v2);
+	for (int iter = 0; iter < 2000; iter++) {
+		raqib_comment c = {0};
+		size_t n = 0;
+		int nw = 1 + (int)rnd(25), with_phone = rnd(3) == 0;
+		long tl;
+		text[0] = 0;
+		for (int i = 0; i < nw; i++) {
+			const char *w = with_phone && i == nw / 2 ? phones[rnd(sizeof phones / sizeof *phones)]
+								  : words[rnd(sizeof words / sizeof *words)];
+			n += (size_t)snprintf(text + n, sizeof text - n, "%s%s", i ? " " : "", w);
+		}
+		c.text = text;
+		c.text_len = n;
+		c.name = "سالم";
+		c.name_len = strlen(c.name);
+		assert_int_equal(raqib_screen(ENG, &c, &v, &err), 0);
+		tl = raqib_utf8_count(text, n, NULL);
+		for (uint32_t i = 0; i < v.nfindings; i++) {
+			const raqib_finding *f = &v.findings[i];
+			uint32_t lim = f->field == RAQIB_FIELD_TEXT ? (uint32_t)tl : 4;
+			assert_true(f->score >= 0.0f && f->score <= 1.0f);
+			for (uint32_t j = 0; j < f->nspans; j++) {
+				assert_true(f->spans[j].start < f->spans[j].end);
+				assert_true(f->spans[j].end <= lim);
+			}
+			if (i)
+				assert_true(v.findings[i - 1].action >= f->action);
+		}
+		if (with_phone && v.decision != RAQIB_SHORTEN && v.decision != RAQIB_HOLD)
+			fail_msg("phone not caught: %s", text);
+		if (v.shortened) {
+			char again[8192];
+			shortened++;
+			if (has_digit_run(v.shortened, 7))
+				fail_msg("shortened text keeps a 7+ digit run: %s", v.shortened);
+			/* redaction is idempotent */
+			snprintf(again, sizeof again, "%s", v.shortened);
+			c.text = again;
+			c.text_len = strlen(again);
+			assert_int_equal(raqib_screen(ENG, &c, &v2, &err), 0);
+			for (uint32_t i = 0; i < v2.nfindings; i++)
+				assert_int_not_equal(v2.findings[i].rule, RAQIB_RULE_PHONE);
+		}
+	}
+	assert_true(shortened > 300);
+	raqib_verdict_free(&v);
+	raqib_verdict_free(&v2);
+}
+
+static void test_policy(void **state)
+{
+	raqib_verdict v;
+	raqib_err err;
+	raqib_comment c = {0};
+	(void)state;
+	raqib_verdict_init(&v);
+	/* honeypot beats everything; phone alone shortens */
+	c.text = "للتواصل 0912345678";
+	c.text_len = strlen(c.text);
+	c.name = "سالم الفيتوري";
+	c.name_len = strlen(c.name);
+	assert_int_equal(raqib_screen(ENG, &c, &v, &err), 0);
+	assert_int_not_equal(v.decision, RAQIB_PUBLISH);
+	c.text = "رأيي أن الحل سياسي، رقمي 0912345678";
+	c.text_len = strlen(c.text);
+	assert_int_equal(raqib_screen(ENG, &c, &v, &err), 0);
+	assert_int_equal(v.decision, RAQIB_SHORTEN);
+	assert_string_equal(v.shortened, "رأيي أن الحل سياسي، رقمي [رقم محذوف]");
+	c.honeypot = "x";
+	c.honeypot_len = 1;
+	assert_int_equal(raqib_screen(ENG, &c, &v, &err), 0);
+	assert_int_equal(v.decision, RAQIB_REJECT);
+	assert_int_equal(v.findings[0].rule, RAQIB_RULE_HONEYPOT);
+	raqib_verdict_free(&v);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_config_ok),
+		cmocka_unit_test(test_config_errors),
+		cmocka_unit_test(test_limits),
+		cmocka_unit_test(test_policy),
+		cmocka_unit_test(test_properties),
+	};
+	raqib_config cfg;
+	raqib_err err;
+	int rc;
+	raqib_config_defaults(&cfg);
+	if (raqib_engine_new(&cfg, &ENG, &err)) {
+		fprintf(stderr, "engine: %s\n", err.msg);
+		return 1;
+	}
+	rc = cmocka_run_group_tests(tests, NULL, NULL);
+	raqib_engine_free(ENG);
+	return rc;
+}
