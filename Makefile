@@ -26,7 +26,7 @@ LEXICONS := $(wildcard data/lexicons/*.txt)
 
 LIB_OBJ := $(LIB_SRC:%.c=$(B)/obj/%.o)
 CLI_OBJ := $(CLI_SRC:%.c=$(B)/obj/%.o)
-TESTS   := $(TEST_SRC:src/%.c=$(B)/tests/%) $(B)/tests/rules_test
+TESTS   := $(TEST_SRC:src/%.c=$(B)/tests/%)
 
 # Debian packages: build, tests, benchmark reference, fuzzing.
 DEB_PKGS = gcc make pkg-config libutf8proc-dev libjansson-dev libinih-dev \
@@ -102,7 +102,7 @@ fuzz-build:
 	@mkdir -p $(B)/fuzz
 	@set -e; for f in $(FUZZERS); do \
 	  clang -std=c11 -D_GNU_SOURCE -g -O1 -Iinclude -Isrc $(PKG_CFLAGS) -fsanitize=fuzzer,address,undefined \
-	    -o $(B)/fuzz/$$f fuzz/fuzz_$$f.c $(FUZZ_LIB_SRC) $(PKG_LIBS) -lm; done
+	    -o $(B)/fuzz/$$f fuzz/fuzz_$$f.c $(FUZZ_LIB_SRC) $(PKG_LIBS) -llinear -lm; done
 
 fuzz: fuzz-build
 	@set -e; for f in $(FUZZERS); do mkdir -p $(B)/fuzz/corpus-$$f; \

@@ -382,15 +382,25 @@ nomem:
 
 bool text_range_eq(const text_view *tv, uint32_t s, uint32_t e, const char *lit)
 {
+	/* Called per token against word lists: stop at the first mismatch and
+	 * never measure the literal (the NUL ends it; a decode reads at most up
+	 * to the byte that fails to continue a sequence). */
 	const unsigned char *p = (const unsigned char *)lit;
-	size_t len = strlen(lit), i = 0;
 	uint32_t k = s, c;
 
-	while (i < len) {
-		size_t used = raqib_utf8_decode(p + i, len - i, &c);
-		if (!used || k >= e || tv->cp[k] != c)
+	while (*p) {
+		if (k >= e)
 			return false;
-		i += used;
+		if (*p < 0x80) {
+			c = *p++;
+		} else {
+			size_t used = raqib_utf8_decode(p, 4, &c);
+			if (!used)
+				return false;
+			p += used;
+		}
+		if (tv->cp[k] != c)
+			return false;
 		k++;
 	}
 	return k == e;

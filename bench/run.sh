@@ -1,0 +1,252 @@
+#!/bin/sh
+# bench/run.sh — `make bench`: throughput and memory of raqib on one core.
+#
+#   sh bench/run.sh [build/raqib]
+#
+# Builds the corpora (bench/make_corpus.py) and bench_screen if missing or
+# stale, then times, pinned to CPU 0 when taskset works, each of:
+#   raqib check --json < corpus > /dev/null     end to end, per corpus
+#   jq -c . < corpus > /dev/null                the reference
+#   bench_screen corpus                         raqib_screen() in process
+# for the corpus without and with the article. Every command runs
+# BENCH_REPS times (default 3) and the best run is reported. The table is
+# also written to build/bench/results.txt. See bench/README.md.
+#
+# Environment: BENCH_REPS, BENCH_N (corpus lines, default 100000),
+# RAQIB_DATA (default /work/shared/data), CC (default cc).
+set -eu
+
+RAQIB=${1:-build/raqib}
+B=$(dirname "$RAQIB")
+OUT=$B/bench
+REPS=${BENCH_REPS:-3}
+N=${BENCH_N:-100000}
+CC=${CC:-cc}
+PLAIN=$OUT/comments.jsonl
+ART=$OUT/comments_article.jsonl
+BS=$OUT/bench_screen
+TARGET_CPS=150000
+
+mkdir -p "$OUT"
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/raqib-bench.XXXXXX")
+trap 'rm -rf "$TMP"' EXIT INT TERM
+
+say() { printf '%s\n' "$*" >&2; }
+
+# --- build -----------------------------------------------------------------
+if [ ! -x "$RAQIB" ] || [ ! -f "$B/libraqib.a" ]; then
+	say "bench: building $RAQIB and $B/libraqib.a"
+	make --no-print-directory B="$B" "$RAQIB" "$B/libraqib.a" >&2
+fi
+
+# The Debian .pc file of jansson is jansson.pc; accept either name.
+pkglibs() {
+	for set in "libutf8proc jansson inih" "libutf8proc libjansson inih"; do
+		# shellcheck disable=SC2086
+		if pkg-config --exists $set 2>/dev/null; then
+			pkg-config --"$1" $set
+			return
+		fi
+	done
+	[ "$1" = libs ] && echo "-lutf8proc -ljansson -linih"
+	return 0
+}
+
+# newer A B: file A was modified after file B (POSIX test has no -nt).
+newer() { [ -n "$(find "$1" -newer "$2" 2>/dev/null)" ]; }
+
+# The library's models use liblinear when it is installed (Makefile LDLIBS).
+LINEAR=
+if printf 'int main(void) { return 0; }\n' |
+   $CC -x c - -llinear -o "$TMP/a.out" 2>/dev/null; then
+	LINEAR=-llinear
+fi
+
+if [ ! -x "$BS" ] || newer bench/bench_screen.c "$BS" || newer "$B/libraqib.a" "$BS"; then
+	say "bench: building $BS"
+	# shellcheck disable=SC2046
+	$CC -std=c11 -D_GNU_SOURCE -O2 -g -Wall -Wextra -Werror -Iinclude -Isrc \
+		$(pkglibs cflags) -o "$BS" bench/bench_screen.c "$B/libraqib.a" \
+		$(pkglibs libs) $LINEAR -lm
+fi
+
+if [ ! -s "$PLAIN" ] || [ ! -s "$ART" ] || [ ! -s "$OUT/corpus.txt" ] ||
+   newer bench/make_corpus.py "$PLAIN"; then
+	say "bench: building the corpora in $OUT (takes ~10 s)"
+	python3 bench/make_corpus.py "$OUT" --n "$N" > "$OUT/corpus.txt"
+fi
+
+# --- helpers ---------------------------------------------------------------
+PIN=
+if command -v taskset >/dev/null 2>&1 && taskset -c 0 true 2>/dev/null; then
+	PIN="taskset -c 0"
+fi
+TIME=
+if [ -x /usr/bin/time ] && /usr/bin/time -f '%M' -o "$TMP/t" true 2>/dev/null; then
+	TIME=/usr/bin/time
+fi
+case $(date +%N) in
+*[!0-9]*|'') NS_DATE= ;;
+*) NS_DATE=1 ;;
+esac
+
+now_ns() {
+	if [ -n "$NS_DATE" ]; then date +%s%N; else echo 0; fi
+}
+
+# timed NAME INPUT CMD... : runs CMD < INPUT > /dev/null REPS times and
+# prints "best_wall_s best_cpu_s peak_rss_kb" (cpu and rss "-" without
+# /usr/bin/time). CPU = user + sys: what the run cost when other processes
+# share the core.
+timed() {
+	name=$1 in=$2
+	shift 2
+	best='' cpu=- rss=-
+	i=0
+	while [ "$i" -lt "$REPS" ]; do
+		i=$((i + 1))
+		rc=0
+		t0=$(now_ns)
+		if [ -n "$TIME" ]; then
+			$PIN "$TIME" -f '%e %U %S %M' -o "$TMP/t" "$@" < "$in" > /dev/null 2> "$TMP/err" || rc=$?
+		else
+			$PIN "$@" < "$in" > /dev/null 2> "$TMP/err" || rc=$?
+		fi
+		t1=$(now_ns)
+		# `raqib check` exits 1 when some lines got an error object instead
+		# of a verdict: counted separately (check_errors). 2 and up is a
+		# failure.
+		if [ "$rc" -gt 1 ]; then
+			say "bench: $name failed (exit $rc):"
+			head -5 "$TMP/err" >&2
+			echo "fail - -"
+			return 0
+		fi
+		if [ -n "$NS_DATE" ]; then
+			s=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.4f", (b - a) / 1e9 }')
+		elif [ -n "$TIME" ]; then
+			s=$(tail -n 1 "$TMP/t" | awk '{ print $1 }')
+		else
+			s=0
+		fi
+		# GNU time puts "Command exited with non-zero status" first
+		c=- r=-
+		if [ -n "$TIME" ]; then
+			c=$(tail -n 1 "$TMP/t" | awk '{ print $2 + $3 }')
+			r=$(tail -n 1 "$TMP/t" | awk '{ print $4 }')
+		fi
+		if [ -z "$best" ] || awk -v a="$s" -v b="$best" 'BEGIN { exit !(a < b) }'; then
+			best=$s rss=$r
+		fi
+		if [ "$cpu" = - ] || awk -v a="$c" -v b="$cpu" 'BEGIN { exit !(a < b) }'; then
+			cpu=$c
+		fi
+	done
+	echo "$best $cpu $rss"
+}
+
+# Reads one key from a bench_screen RESULT line.
+result() {
+	sed -n 's/^RESULT //p' "$1" | tr ' ' '\n' | sed -n "s/^$2=//p"
+}
+
+LOAD=$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo '?')
+lines_plain=$(wc -l < "$PLAIN" | tr -d ' ')
+lines_art=$(wc -l < "$ART" | tr -d ' ')
+bytes_plain=$(wc -c < "$PLAIN" | tr -d ' ')
+bytes_art=$(wc -c < "$ART" | tr -d ' ')
+
+# --- measure ---------------------------------------------------------------
+say "bench: raqib check --json (x$REPS per corpus)"
+# timed prints two words: split them into the positional parameters.
+# shellcheck disable=SC2046
+set -- $(timed "raqib check" "$PLAIN" "$RAQIB" check --json); chk_p_s=$1 chk_p_cpu=$2 chk_p_rss=$3
+# shellcheck disable=SC2046
+set -- $(timed "raqib check" "$ART" "$RAQIB" check --json); chk_a_s=$1 chk_a_cpu=$2 chk_a_rss=$3
+# check_errors INPUT: how many lines `raqib check` answered with an error.
+check_errors() {
+	"$RAQIB" check --json < "$1" 2>/dev/null | grep -c '"error":' || true
+}
+err_p=$(check_errors "$PLAIN")
+err_a=$(check_errors "$ART")
+if command -v jq >/dev/null 2>&1; then
+	say "bench: jq -c . (x$REPS per corpus)"
+	# shellcheck disable=SC2046
+	set -- $(timed jq "$PLAIN" jq -c .); jq_p_s=$1 jq_p_cpu=$2 jq_p_rss=$3
+	# shellcheck disable=SC2046
+	set -- $(timed jq "$ART" jq -c .); jq_a_s=$1 jq_a_cpu=$2 jq_a_rss=$3
+else
+	say "bench: jq not installed (make deps); no reference"
+	jq_p_s=fail jq_p_cpu=- jq_p_rss=- jq_a_s=fail jq_a_cpu=- jq_a_rss=-
+fi
+say "bench: bench_screen (in process, $REPS passes per corpus)"
+bs_ok=1
+$PIN "$BS" -r "$REPS" "$PLAIN" > "$OUT/bench_screen_plain.txt" || bs_ok=0
+$PIN "$BS" -r "$REPS" "$ART" > "$OUT/bench_screen_article.txt" || bs_ok=0
+
+# --- report ----------------------------------------------------------------
+# row LABEL SECONDS CPU_SECONDS LINES BYTES RSS_KB
+row() {
+	awk -v l="$1" -v s="$2" -v c="$3" -v n="$4" -v b="$5" -v r="$6" 'BEGIN {
+		if (s == "fail" || s + 0 <= 0) {
+			printf "%-38s %10s %10s %8s %8s %8s %10s\n", l, "failed", "-", "-", "-", "-", "-"
+			exit
+		}
+		rs = (r == "-" || r == "") ? "-" : sprintf("%.1f MB", r / 1024)
+		cs = (c == "-" || c + 0 <= 0) ? "-" : sprintf("%.0f", n / c)
+		printf "%-38s %10.0f %10s %8.1f %8s %8s %10s\n", l, n / s, cs, b / s / 1e6, "-", "-", rs
+	}'
+}
+# bsrow LABEL FILE BYTES
+bsrow() {
+	if [ "$bs_ok" = 0 ] || ! grep -q '^RESULT ' "$2"; then
+		printf '%-38s %10s\n' "$1" failed
+		return
+	fi
+	awk -v l="$1" -v c="$(result "$2" cps)" -v n="$(result "$2" n)" -v b="$3" \
+	    -v cc="$(result "$2" cpu_cps)" \
+	    -v p50="$(result "$2" p50_us)" -v p99="$(result "$2" p99_us)" \
+	    -v r="$(result "$2" rss_kb)" 'BEGIN {
+		printf "%-38s %10.0f %10.0f %8.1f %8.2f %8.2f %7.1f MB\n", l, c, cc, b / n * c / 1e6, p50, p99, r / 1024
+	}'
+}
+# verdict NAME OK
+verdict() {
+	if [ "$2" = 1 ]; then echo "  PASS  $1"; else echo "  FAIL  $1"; fi
+}
+faster() { awk -v a="$1" -v b="$2" 'BEGIN { print (a != "fail" && b != "fail" && a + 0 > 0 && a + 0 < b + 0) ? 1 : 0 }'; }
+atleast() { awk -v s="$1" -v n="$2" -v t="$3" 'BEGIN { print (s != "fail" && s + 0 > 0 && n / s >= t) ? 1 : 0 }'; }
+
+{
+	echo "raqib bench — $(date -u '+%Y-%m-%d %H:%M UTC'), $(uname -m), $(nproc 2>/dev/null || echo '?') CPUs," \
+		"pinned: ${PIN:-no (taskset unavailable)}, best of $REPS"
+	echo "load average before the run: $LOAD (above ~0.5, compare the per-CPU-second column)"
+	sed -n '1p;$p' "$OUT/corpus.txt"
+	printf '%s: %s lines, %.1f MB, %.0f bytes/line\n' "$PLAIN" "$lines_plain" \
+		"$(awk -v b="$bytes_plain" 'BEGIN { print b / 1e6 }')" \
+		"$(awk -v b="$bytes_plain" -v n="$lines_plain" 'BEGIN { print b / n }')"
+	printf '%s: %s lines, %.1f MB, %.0f bytes/line\n' "$ART" "$lines_art" \
+		"$(awk -v b="$bytes_art" 'BEGIN { print b / 1e6 }')" \
+		"$(awk -v b="$bytes_art" -v n="$lines_art" 'BEGIN { print b / n }')"
+	echo
+	printf '%-38s %10s %10s %8s %8s %8s %10s\n' "" "lines/s" "per CPU s" "MB/s" "p50 us" "p99 us" "peak RSS"
+	row "raqib check --json, no article" "$chk_p_s" "$chk_p_cpu" "$lines_plain" "$bytes_plain" "$chk_p_rss"
+	row "raqib check --json, with article" "$chk_a_s" "$chk_a_cpu" "$lines_art" "$bytes_art" "$chk_a_rss"
+	row "jq -c . (reference), no article" "$jq_p_s" "$jq_p_cpu" "$lines_plain" "$bytes_plain" "$jq_p_rss"
+	row "jq -c . (reference), with article" "$jq_a_s" "$jq_a_cpu" "$lines_art" "$bytes_art" "$jq_a_rss"
+	bsrow "raqib_screen in process, no article" "$OUT/bench_screen_plain.txt" "$bytes_plain"
+	bsrow "raqib_screen in process, with article" "$OUT/bench_screen_article.txt" "$bytes_art"
+	echo "raqib check error lines: $err_p of $lines_plain without article, $err_a of $lines_art with article"
+	[ -n "$TIME" ] || echo "(no /usr/bin/time: install the Debian package 'time' for the RSS of raqib check and jq)"
+	echo
+	echo "targets:"
+	verdict "raqib check, no article: >= $TARGET_CPS comments/s on one core" \
+		"$(atleast "$chk_p_s" "$lines_plain" "$TARGET_CPS")"
+	verdict "raqib check faster than jq -c ., no article" "$(faster "$chk_p_s" "$jq_p_s")"
+	verdict "raqib check faster than jq -c ., with article" "$(faster "$chk_a_s" "$jq_a_s")"
+	echo
+	echo "in-process detail (best pass):"
+	for f in "$OUT/bench_screen_plain.txt" "$OUT/bench_screen_article.txt"; do
+		sed -n '1p;/^decisions:/p;/^findings:/p' "$f" 2>/dev/null | sed 's/^/  /'
+	done
+} | tee "$OUT/results.txt"

@@ -1,0 +1,213 @@
+/* features_test.c — hashed feature extraction: ranges, scaling, spec checks. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <math.h>
+#include <string.h>
+
+#include "model/features.h"
+
+static raqib_arena *arena;
+
+static int setup(void **state)
+{
+	(void)state;
+	arena = raqib_arena_new(1 << 16);
+	return arena ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	raqib_arena_free(arena);
+	return 0;
+}
+
+static void extract(const char *s, text_view *tv, feat_vec *v)
+{
+	feat_spec spec;
+	raqib_err err;
+
+	feat_spec_default(&spec);
+	assert_int_equal(text_normalize(tv, arena, s, strlen(s), &err), 0);
+	assert_int_equal(feat_extract(&spec, tv, arena, v, &err), 0);
+}
+
+static const feat *find_dense(const feat_vec *v, uint32_t slot)
+{
+	uint32_t i;
+	for (i = 0; i < v->n; i++)
+		if (v->f[i].idx == slot)
+			return &v->f[i];
+	return NULL;
+}
+
+static void test_slots_ranges_norm(void **state)
+{
+	text_view tv;
+	feat_vec v;
+	double norm = 0;
+	uint32_t i, j, hashed = 0;
+
+	(void)state;
+	extract("هذا الوزير غبي جدا", &tv, &v);
+	assert_true(v.n > 50);
+	for (i = 0; i < v.n; i++) {
+		assert_true(v.f[i].idx < (1u << 20));
+		if (v.f[i].idx < FEAT_NDENSE)
+			continue;
+		hashed++;
+		norm += (double)v.f[i].val * v.f[i].val;
+		assert_true(v.f[i].start < v.f[i].end);
+		assert_true(v.f[i].end <= tv.n);
+		for (j = i + 1; j < v.n; j++)
+			assert_int_not_equal(v.f[i].idx, v.f[j].idx);
+	}
+	assert_true(hashed > 50);
+	assert_true(fabs(norm - 1.0) < 1e-4);
+}
+
+/* Same text, same vector; one letter changed, a different vector. */
+static void test_deterministic(void **state)
+{
+	text_view t1, t2, t3;
+	feat_vec a, b, c;
+	uint32_t i, same = 0;
+
+	(void)state;
+	extract("السلام عليكم ورحمة الله", &t1, &a);
+	extract("السلام عليكم ورحمة الله", &t2, &b);
+	assert_int_equal(a.n, b.n);
+	feat_sort(&a);
+	feat_sort(&b);
+	for (i = 0; i < a.n; i++) {
+		assert_int_equal(a.f[i].idx, b.f[i].idx);
+		assert_true(a.f[i].val == b.f[i].val);
+	}
+	extract("السلام عليكن ورحمة الله", &t3, &c);
+	feat_sort(&c);
+	for (i = 0; i < a.n && i < c.n; i++)
+		same += a.f[i].idx == c.f[i].idx;
+	assert_true(same < a.n);
+}
+
+/* A word bigram's range spans both words, so it covers the space. */
+static void test_cross_word_range(void **state)
+{
+	text_view tv;
+	feat_vec v;
+	uint32_t i, across = 0, maxlen = 0;
+
+	(void)state;
+	extract("يا غبي", &tv, &v);
+	for (i = 0; i < v.n; i++) {
+		if (v.f[i].end - v.f[i].start > maxlen)
+			maxlen = v.f[i].end - v.f[i].start;
+		if (v.f[i].start < 2 && v.f[i].end > 3)
+			across++;
+	}
+	assert_int_equal(maxlen, 6); /* the bigram "يا غبي" */
+	assert_true(across >= 3);   /* char n-grams across the space too */
+}
+
+/* Repeated n-grams are log-scaled, not linear: in "كلا كلا كلا كلا نعم"
+ * the most frequent n-grams occur 4 times (كلا, ل, ...) and the rarest once
+ * (نعم): their values differ by 1 + ln 4, not 4. */
+static void test_log_scaling(void **state)
+{
+	text_view tv;
+	feat_vec v;
+	float hi = 0, lo = 1;
+	uint32_t i;
+
+	(void)state;
+	extract("كلا كلا كلا كلا نعم", &tv, &v);
+	for (i = 0; i < v.n; i++) {
+		if (v.f[i].idx < FEAT_NDENSE)
+			continue;
+		if (v.f[i].val > hi)
+			hi = v.f[i].val;
+		if (v.f[i].val < lo)
+			lo = v.f[i].val;
+	}
+	assert_true(fabsf(hi / lo - (1.0f + logf(4.0f))) < 1e-3f);
+}
+
+static void test_dense_signals(void **state)
+{
+	text_view tv;
+	feat_vec v;
+	const feat *f;
+
+	(void)state;
+	extract("this is english text", &tv, &v);
+	f = find_dense(&v, FEAT_D_LATIN);
+	assert_non_null(f);
+	assert_true(f->val > 0.99f);
+	assert_null(find_dense(&v, FEAT_D_ARABIC));
+
+	extract("salam 3likom ya 5ouya", &tv, &v);
+	f = find_dense(&v, FEAT_D_DIGITWORD);
+	assert_non_null(f);
+	assert_true(f->val > 0.4f);
+
+	/* Persian گ and پ survive only as a statistic: folding keeps them,
+	 * but ی -> ي hides most of Persian. */
+	extract("این یک متن فارسی است که پدر و گل دارد", &tv, &v);
+	f = find_dense(&v, FEAT_D_PERSIAN);
+	assert_non_null(f);
+	assert_true(f->val > 0.2f);
+}
+
+static void test_empty(void **state)
+{
+	text_view tv;
+	feat_vec v;
+
+	(void)state;
+	extract("", &tv, &v);
+	assert_int_equal(v.n, 0);
+	extract("   ", &tv, &v);
+	assert_int_equal(v.n, 0);
+}
+
+static void test_spec_check(void **state)
+{
+	feat_spec s, d;
+	raqib_err err;
+
+	(void)state;
+	feat_spec_default(&d);
+	assert_int_equal(feat_spec_check(&d, &err), 0);
+	s = d;
+	s.hash_bits = 30;
+	assert_int_equal(feat_spec_check(&s, &err), RAQIB_EARG);
+	assert_non_null(strstr(err.msg, "hash_bits"));
+	s = d;
+	s.char_min = 4;
+	s.char_max = 3;
+	assert_int_equal(feat_spec_check(&s, &err), RAQIB_EARG);
+	s = d;
+	s.flags |= 64;
+	assert_int_equal(feat_spec_check(&s, &err), RAQIB_EARG);
+	assert_false(feat_spec_eq(&s, &d));
+	s = d;
+	assert_true(feat_spec_eq(&s, &d));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_slots_ranges_norm),
+		cmocka_unit_test(test_deterministic),
+		cmocka_unit_test(test_cross_word_range),
+		cmocka_unit_test(test_log_scaling),
+		cmocka_unit_test(test_dense_signals),
+		cmocka_unit_test(test_empty),
+		cmocka_unit_test(test_spec_check),
+	};
+	return cmocka_run_group_tests(tests, setup, teardown);
+}

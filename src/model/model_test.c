@@ -1,0 +1,344 @@
+/* model_test.c — model images: training determinism on a fixture, save/load
+ * round trip, every malformed-file path, explanations, labelled TSV. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "model/model.h"
+
+#define FIXTURE "tests/fixtures/model_small.tsv"
+
+static raqib_arena *arena;
+static lin_model *trained;   /* trained once on the fixture */
+static char tmpdir[] = "/tmp/raqib-model-test-XXXXXX";
+
+typedef struct load_ctx {
+	model_dataset *d;
+	uint32_t lines;
+} load_ctx;
+
+static int add_row(void *ctx, const model_tsv_row *r, raqib_err *err)
+{
+	load_ctx *c = ctx;
+	c->lines++;
+	return model_dataset_add(c->d, r->text, r->len, !strcmp(r->label, "insult"), err);
+}
+
+static model_dataset *load_fixture(uint8_t bits)
+{
+	feat_spec spec;
+	raqib_err err;
+	load_ctx c;
+
+	feat_spec_default(&spec);
+	spec.hash_bits = bits;
+	c.d = model_dataset_new(&spec);
+	c.lines = 0;
+	assert_non_null(c.d);
+	assert_int_equal(model_tsv_read(FIXTURE, add_row, &c, &err), 0);
+	assert_int_equal(c.lines, 80);
+	return c.d;
+}
+
+static lin_model *train_fixture(void)
+{
+	model_dataset *d = load_fixture(16);
+	model_train_opts o = {"insult", 0, true, 0, 0};
+	model_train_info info;
+	lin_model *m = NULL;
+	raqib_err err;
+
+	/* The fixture is its own dev set: exercises the C grid, Platt and the
+	 * threshold sweep. */
+	assert_int_equal(model_train(d, d, &o, &m, &info, &err), 0);
+	assert_int_equal(info.ncandidates, 8);
+	assert_true(info.dev_macro_f1 > 0.99);
+	assert_true(info.nonzero > 100);
+	model_dataset_free(d);
+	return m;
+}
+
+static int setup(void **state)
+{
+	(void)state;
+	arena = raqib_arena_new(1 << 16);
+	if (!arena || !mkdtemp(tmpdir))
+		return -1;
+	trained = train_fixture();
+	return trained ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+	char cmd[128];
+	(void)state;
+	model_free(trained);
+	raqib_arena_free(arena);
+	snprintf(cmd, sizeof cmd, "rm -rf %s", tmpdir);
+	return system(cmd) == 0 ? 0 : -1;
+}
+
+static double prob_of(const lin_model *m, const char *s, feat_vec *v, text_view *tv)
+{
+	raqib_err err;
+	raqib_arena_reset(arena);
+	assert_int_equal(text_normalize(tv, arena, s, strlen(s), &err), 0);
+	assert_int_equal(feat_extract(model_spec(m), tv, arena, v, &err), 0);
+	return model_prob(m, v);
+}
+
+static void test_deterministic_training(void **state)
+{
+	lin_model *again = train_fixture();
+	const void *a, *b;
+	size_t la, lb;
+
+	(void)state;
+	a = model_image(trained, &la);
+	b = model_image(again, &lb);
+	assert_int_equal(la, MODEL_HEADER_SIZE + 2 * (1u << 16));
+	assert_int_equal(la, lb);
+	assert_memory_equal(a, b, la);
+	model_free(again);
+}
+
+static void test_separates(void **state)
+{
+	text_view tv;
+	feat_vec v;
+	double thr;
+
+	(void)state;
+	thr = model_threshold(trained);
+	assert_true(thr > 0.0 && thr < 1.0);
+	/* Unseen combinations of fixture words. */
+	assert_true(prob_of(trained, "المحافظ غبي وحقير", &v, &tv) > thr);
+	assert_true(prob_of(trained, "المحافظ قدم مشروعا جيدا", &v, &tv) < thr);
+	assert_string_equal(model_rule(trained), "insult");
+}
+
+static void test_explain_points_at_insult(void **state)
+{
+	model_contrib c[64];
+	text_view tv;
+	feat_vec v;
+	raqib_span sp;
+	double in_word = 0, in_name = 0;
+	size_t n, i;
+
+	(void)state;
+	prob_of(trained, "المهندس حمار", &v, &tv);
+	n = model_explain(trained, &v, c, 64);
+	assert_true(n > 5);
+	for (i = 1; i < n; i++)
+		assert_true(c[i - 1].contrib >= c[i].contrib);
+	/* The n-grams that push towards "insult" come from حمار (code points
+	 * 8..12), not from the unseen word المهندس (0..7). */
+	for (i = 0; i < n; i++) {
+		if (c[i].start == c[i].end)
+			continue; /* dense signal: no span */
+		sp = text_span(&tv, c[i].start, c[i].end);
+		if (sp.start >= 8)
+			in_word += c[i].contrib;
+		else if (sp.end <= 7)
+			in_name += c[i].contrib;
+	}
+	assert_true(in_word > in_name);
+	assert_int_equal(model_explain(trained, &v, c, 0), 0);
+	assert_int_equal(model_explain(trained, &v, c, 2), 2);
+}
+
+static char *write_file(const char *name, const void *p, size_t len)
+{
+	static char path[256];
+	FILE *f;
+
+	snprintf(path, sizeof path, "%s/%s", tmpdir, name);
+	f = fopen(path, "wb");
+	assert_non_null(f);
+	assert_int_equal(fwrite(p, 1, len, f), len);
+	assert_int_equal(fclose(f), 0);
+	return path;
+}
+
+static void test_save_load_roundtrip(void **state)
+{
+	char path[256];
+	lin_model *m = NULL;
+	raqib_err err;
+	text_view tv;
+	feat_vec v;
+	const void *a, *b;
+	size_t la, lb;
+
+	(void)state;
+	snprintf(path, sizeof path, "%s/insult.model", tmpdir);
+	assert_int_equal(model_save(trained, path, &err), 0);
+	assert_int_equal(model_load(path, &m, &err), 0);
+	a = model_image(trained, &la);
+	b = model_image(m, &lb);
+	assert_int_equal(la, lb);
+	assert_memory_equal(a, b, la);
+	assert_true(feat_spec_eq(model_spec(m), model_spec(trained)));
+	assert_true(prob_of(m, "يا النائب انت غبي", &v, &tv) ==
+		    prob_of(trained, "يا النائب انت غبي", &v, &tv));
+	model_free(m);
+}
+
+/* Loads a damaged copy of the trained image from a file and from memory;
+ * both must fail with RAQIB_EDATA and a message containing `why`. */
+static void expect_bad(const unsigned char *img, size_t len, const char *why)
+{
+	lin_model *m = (lin_model *)1;
+	raqib_err err;
+	char *path = write_file("bad.model", img, len);
+
+	assert_int_equal(model_load(path, &m, &err), RAQIB_EDATA);
+	assert_null(m);
+	assert_non_null(strstr(err.msg, why));
+	assert_non_null(strstr(err.msg, "bad.model"));
+	m = (lin_model *)1;
+	assert_int_equal(model_from_memory(img, len, &m, &err), RAQIB_EDATA);
+	assert_null(m);
+	assert_non_null(strstr(err.msg, why));
+}
+
+static void test_malformed_files(void **state)
+{
+	size_t len;
+	const unsigned char *img = model_image(trained, &len);
+	unsigned char *b = malloc(len + 8);
+	uint32_t v;
+
+	(void)state;
+	assert_non_null(b);
+#define RESET() memcpy(b, img, len)
+	RESET();
+	expect_bad(b, 0, "truncated");
+	expect_bad(b, 100, "truncated");
+	expect_bad(b, len - 1, "truncated or padded");
+	memset(b + len, 0, 8);
+	expect_bad(b, len + 8, "truncated or padded");
+
+	RESET();
+	memcpy(b, "RAQIBMDX", 8);
+	expect_bad(b, len, "magic");
+
+	RESET();
+	v = 2;
+	memcpy(b + 8, &v, 4);
+	expect_bad(b, len, "format version 2");
+
+	RESET();
+	v = FEAT_VERSION + 1;
+	memcpy(b + 16, &v, 4);
+	expect_bad(b, len, "feature version");
+
+	RESET();
+	b[20] = 40; /* hash bits */
+	expect_bad(b, len, "feature spec");
+
+	RESET();
+	b[20] = 17; /* valid spec, but the weight count no longer matches */
+	expect_bad(b, len, "weight count");
+
+	RESET();
+	memset(b + 32, 'x', MODEL_RULE_MAX);
+	expect_bad(b, len, "rule name");
+
+	RESET();
+	b[len - 5] ^= 0x40; /* one weight flipped */
+	expect_bad(b, len, "checksum");
+
+	RESET();
+	b[32] = 'X'; /* rule name changed, checksum not updated */
+	expect_bad(b, len, "checksum");
+#undef RESET
+	free(b);
+}
+
+static void test_missing_file(void **state)
+{
+	lin_model *m = NULL;
+	raqib_err err;
+
+	(void)state;
+	assert_int_equal(model_load("/nonexistent/raqib.model", &m, &err), RAQIB_EIO);
+	assert_null(m);
+	assert_non_null(strstr(err.msg, "/nonexistent/raqib.model"));
+	assert_int_equal(model_load(tmpdir, &m, &err), RAQIB_EIO); /* a directory */
+}
+
+static void test_train_refuses(void **state)
+{
+	feat_spec spec;
+	model_dataset *d;
+	model_train_opts o = {"insult", 1.0, true, 0, 0};
+	lin_model *m = NULL;
+	raqib_err err;
+
+	(void)state;
+	feat_spec_default(&spec);
+	spec.hash_bits = 16;
+	d = model_dataset_new(&spec);
+	assert_non_null(d);
+	assert_int_equal(model_dataset_add(d, "نص اول", strlen("نص اول"), false, &err), 0);
+	assert_int_equal(model_dataset_add(d, "نص ثان", strlen("نص ثان"), false, &err), 0);
+	assert_int_equal(model_train(d, NULL, &o, &m, NULL, &err), RAQIB_EARG);
+	assert_non_null(strstr(err.msg, "both classes"));
+	assert_null(m);
+	assert_int_equal(model_dataset_add(d, "\xff", 1, true, &err), RAQIB_EUTF8);
+	assert_int_equal(model_dataset_size(d, NULL), 2);
+	o.rule = "";
+	assert_int_equal(model_train(d, NULL, &o, &m, NULL, &err), RAQIB_EARG);
+	model_dataset_free(d);
+}
+
+static int count_row(void *ctx, const model_tsv_row *r, raqib_err *err)
+{
+	(void)err;
+	(*(int *)ctx)++;
+	assert_string_equal(r->label, "ok");
+	assert_string_equal(r->group, *(int *)ctx == 1 ? "g1" : "");
+	return 0;
+}
+
+static void test_tsv(void **state)
+{
+	const char ok[] = "# comment line\ntext\tlabel\nنص\tok\tg1\textra\n\nآخر\tok\n";
+	const char bad[] = "نص\tok\nno tab here\n";
+	raqib_err err;
+	int n = 0;
+
+	(void)state;
+	assert_int_equal(model_tsv_read(write_file("ok.tsv", ok, sizeof ok - 1), count_row, &n,
+					&err), 0);
+	assert_int_equal(n, 2);
+	n = 1; /* the rows of bad.tsv have no group */
+	assert_int_equal(model_tsv_read(write_file("bad.tsv", bad, sizeof bad - 1), count_row,
+					&n, &err), RAQIB_EDATA);
+	assert_non_null(strstr(err.msg, ":2:"));
+	assert_int_equal(model_tsv_read("/nonexistent.tsv", count_row, &n, &err), RAQIB_EIO);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_deterministic_training),
+		cmocka_unit_test(test_separates),
+		cmocka_unit_test(test_explain_points_at_insult),
+		cmocka_unit_test(test_save_load_roundtrip),
+		cmocka_unit_test(test_malformed_files),
+		cmocka_unit_test(test_missing_file),
+		cmocka_unit_test(test_train_refuses),
+		cmocka_unit_test(test_tsv),
+	};
+	return cmocka_run_group_tests(tests, setup, teardown);
+}

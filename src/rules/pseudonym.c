@@ -1,0 +1,538 @@
+/*
+ * pseudonym.c — is the signature a real name? The site publishes only
+ * comments signed with real names; this is the first, heuristic version
+ * (a trained model may replace the soft part later).
+ *
+ * Two kinds of evidence, combined as 1 - Π(1 - s):
+ *   hard: the signature has the shape of a user name whatever its words —
+ *         a URL or e-mail, an @handle, digits, underscores or dots inside a
+ *         word (ahmed_99, mido.sh), emoji or decoration (* الفنان *),
+ *         stretched letters (شوووق), only single letters (S Y A), a
+ *         sentence instead of a name, or no name at all;
+ *   soft: words from data/lexicons/pseudonym.txt (زائر، مواطن، عاشق،
+ *         محب المملكة، نصراوي، مجرد رأي, dark, king ...), nickname frames
+ *         (ولد الديرة، بنت الرياض) and the kunya.
+ * Soft evidence is weakened when the signature also holds a known real name
+ * (data/lexicons/names.txt): "رائد الأهلاوي" is a person who supports a
+ * club, "الأهلاوي" alone is not a person. A word that is itself a given
+ * name (أمير، ملك، نور، محب) counts fully only when it opens a nickname
+ * phrase (ملك الرومانسية); alone it is read as the name.
+ *
+ * Decisions:
+ *   - A kunya (أبو أحمد، أم تركي، ابوفهد) is an old and common Arabic way of
+ *     naming oneself, but alone it does not identify anybody: it scores 0.35,
+ *     under the default threshold, so it is published; with a family name
+ *     (أبو عامر العنزي) it is a full name and scores nothing. A kunya whose
+ *     "son" is a thing (أبو الليل، أبو المجد) is borderline (0.45) and
+ *     fires with a nickname word (الليل).
+ *   - Unknown words are no evidence: most family names are in no list.
+ *   - A single known given name (عبدالحميد، ماجد) is a real name.
+ *   - Real names in Latin script (Ahmed Hassan, wael) are fine.
+ *   - An empty signature scores 0.9: the policy wants a name.
+ */
+#include "rule.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define PS_MAX_TOK 32
+#define PS_MAX_SPANS 32
+#define PS_MAX_LEX 32
+
+enum { PS_WORD = 0, PS_TITLE, PS_CONNECTOR, PS_KUNYA };
+
+typedef struct ps_tok {
+	uint32_t s, e;       /* folded range */
+	uint8_t kind;        /* PS_* */
+	bool name;           /* a known given or family name */
+	bool pseudo;         /* covered by a pseudonym-lexicon match */
+	bool kunya_obj;      /* the "son" of a preceding kunya */
+	bool kunya_real;     /* a kunya whose "son" is a known name */
+} ps_tok;
+
+typedef struct ps_range {
+	uint32_t s, e;
+} ps_range;
+
+typedef struct ps_ctx {
+	const text_view *tv;
+	const lexicon *names;
+	ps_tok t[PS_MAX_TOK];
+	uint32_t nt;
+	ps_range span[PS_MAX_SPANS];
+	uint32_t nspan;
+	float keep;          /* Π(1 - s) over hard evidence and the kunya */
+	float soft_keep;     /* Π(1 - s) over soft evidence */
+} ps_ctx;
+
+#define AR_ALEF 0x0627
+#define AR_LAM 0x0644
+
+static void add_span(ps_ctx *x, uint32_t s, uint32_t e)
+{
+	if (x->nspan < PS_MAX_SPANS && e > s) {
+		x->span[x->nspan].s = s;
+		x->span[x->nspan].e = e;
+		x->nspan++;
+	}
+}
+
+static void hard(ps_ctx *x, float score, uint32_t s, uint32_t e)
+{
+	x->keep *= 1.0f - score;
+	add_span(x, s, e);
+}
+
+static void soft(ps_ctx *x, float score, uint32_t s, uint32_t e)
+{
+	x->soft_keep *= 1.0f - score;
+	add_span(x, s, e);
+}
+
+static bool tok_is(const ps_ctx *x, uint32_t k, const char *const *list)
+{
+	for (size_t i = 0; list[i]; i++)
+		if (text_range_eq(x->tv, x->t[k].s, x->t[k].e, list[i]))
+			return true;
+	return false;
+}
+
+static bool has_al(const uint32_t *cp, uint32_t s, uint32_t e)
+{
+	return e - s > 3 && cp[s] == AR_ALEF && cp[s + 1] == AR_LAM;
+}
+
+/* Family names are mostly nisba adjectives (العنزي، الزعبي، المصرى); the
+ * feminine ـية is an adjective (الرومانسية), not a family. */
+static bool is_nisba(const uint32_t *cp, uint32_t s, uint32_t e)
+{
+	return e - s > 3 && cp[e - 1] == 0x064A; /* ي, and ى folded to it */
+}
+
+static bool lex_word(const lexicon *lx, const uint32_t *cp, uint32_t s, uint32_t e)
+{
+	return e > s && lexicon_has_word(lx, cp + s, e - s);
+}
+
+/* A known name, also with the article (الحسين) or as a joined عبد-compound
+ * (عبدالحميد، عبدالله، عبده). */
+static bool known_name(const lexicon *lx, const uint32_t *cp, uint32_t s, uint32_t e)
+{
+	static const uint32_t abd[] = {0x0639, 0x0628, 0x062F};
+
+	if (!lx)
+		return false;
+	if (lex_word(lx, cp, s, e))
+		return true;
+	if (has_al(cp, s, e) && lex_word(lx, cp, s + 2, e))
+		return true;
+	if (e - s > 3 && !memcmp(cp + s, abd, sizeof abd)) {
+		uint32_t r = s + 3;
+		if (e - r == 1 && cp[r] == 0x0647)
+			return true; /* عبده */
+		if (has_al(cp, r, e) && (lex_word(lx, cp, r + 2, e) || e - r == 4))
+			return true; /* عبدالحميد, عبدالله (ال+له) */
+		return lex_word(lx, cp, r, e);
+	}
+	return false;
+}
+
+static void classify(ps_ctx *x)
+{
+	static const char *const titles[] = {
+		"د", "م", "ا", "دكتور", "الدكتور", "دكتوره", "الدكتوره", "مهندس",
+		"المهندس", "مهندسه", "الشيخ", "شيخ", "استاذ", "الاستاذ", "الاستاذه",
+		"الحاج", "حاج", "الحاجه", "السيد", "السيده", "المحامي", "محامي",
+		"اللواء", "العميد", "العقيد", "الكاتب", "الصحفي", "الاعلامي",
+		"المستشار", "مستشار", "dr",
+		"eng", "mr", "mrs", "ms", "prof", NULL
+	};
+	static const char *const connectors[] = {
+		"بن", "بنت", "ابن", "ابنه", "ولد", "ال", "من", NULL
+	};
+	static const char *const kunyas[] = {"ابو", "بو", "ام", "ابي", NULL};
+
+	for (uint32_t k = 0; k < x->nt; k++) {
+		ps_tok *t = &x->t[k];
+		if (tok_is(x, k, kunyas))
+			t->kind = PS_KUNYA;
+		else if (tok_is(x, k, titles))
+			t->kind = PS_TITLE;
+		else if (tok_is(x, k, connectors))
+			t->kind = PS_CONNECTOR;
+		else
+			t->name = known_name(x->names, x->tv->cp, t->s, t->e);
+	}
+	/* عبد written apart: عبد الله، عبد الرازق */
+	for (uint32_t k = 1; k < x->nt; k++)
+		if (text_range_eq(x->tv, x->t[k - 1].s, x->t[k - 1].e, "عبد") &&
+		    has_al(x->tv->cp, x->t[k].s, x->t[k].e))
+			x->t[k].name = x->t[k - 1].name = true;
+}
+
+static uint32_t letters_back(const uint32_t *cp, uint32_t s, uint32_t i)
+{
+	uint32_t n = 0;
+	while (i > s && text_is_letter(cp[i - 1])) {
+		i--;
+		n++;
+	}
+	return n;
+}
+
+static uint32_t letters_fwd(const uint32_t *cp, uint32_t i, uint32_t e)
+{
+	uint32_t n = 0;
+	while (i < e && text_is_letter(cp[i++]))
+		n++;
+	return n;
+}
+
+/* Dr.Ahmed, Eng.Ali, Prof.Hassan: a title, not a user name. */
+static bool is_title_abbrev(const uint32_t *cp, uint32_t s, uint32_t e)
+{
+	static const char *const abbr[] = {"dr", "eng", "mr", "mrs", "ms", "prof", "st", NULL};
+	for (size_t k = 0; abbr[k]; k++) {
+		size_t n = strlen(abbr[k]), j = 0;
+		if (n != e - s)
+			continue;
+		while (j < n && cp[s + j] == (unsigned char)abbr[k][j])
+			j++;
+		if (j == n)
+			return true;
+	}
+	return false;
+}
+
+/* Chunks: maximal runs of non-space code points (what the user typed as
+ * one "word", punctuation included). */
+static void shape_chunk(ps_ctx *x, uint32_t s, uint32_t e, bool *digits)
+{
+	const uint32_t *cp = x->tv->cp;
+	bool at = false, url = false, under = false, dot = false, email = false;
+
+	for (uint32_t i = s; i < e; i++) {
+		uint32_t c = cp[i];
+		if (text_is_digit(c))
+			*digits = true;
+		if (c == '@') {
+			at = true;
+			email = email || (i > s && text_is_letter(cp[i - 1]));
+		}
+		if (c == '/' && i + 1 < e && cp[i + 1] == '/')
+			url = true;
+		/* a dot between words with two letters on each side: م.وليد
+		 * and د.خضر are titles, mido.sh is not; any underscore joined
+		 * to something (ahmed_99, xX_dark_Xx) */
+		if (c == '.' && letters_back(cp, s, i) >= 2 && letters_fwd(cp, i + 1, e) >= 2 &&
+		    !is_title_abbrev(cp, i - letters_back(cp, s, i), i))
+			dot = true;
+		if (c == '_' && e - s > 1)
+			under = true;
+	}
+	if (e - s > 4 && (text_range_eq(x->tv, s, s + 4, "www.") ||
+			  text_range_eq(x->tv, s, s + 4, "http")))
+		url = true;
+	if (url || email)
+		hard(x, 0.95f, s, e);
+	else if (at)
+		hard(x, 0.9f, s, e);
+	else if (under)
+		hard(x, 0.8f, s, e);
+	else if (dot)
+		hard(x, 0.7f, s, e);
+}
+
+/* How many original letters the folded letter i stands for. Not
+ * oend - ostart: that also spans the tatweel and marks dropped after it
+ * (صـــابر is a real name drawn long, شوووق is not). */
+static uint32_t run_len(const text_view *tv, uint32_t i)
+{
+	uint32_t n = 0;
+	for (uint32_t k = tv->ostart[i]; k < tv->oend[i] && k < tv->norig; k++)
+		n += text_fold_cp(tv->orig[k]) == tv->cp[i];
+	return n;
+}
+
+static bool is_decoration(uint32_t c)
+{
+	return c == '*' || c == '?' || c == '!' || c == '~' || c == '#' || c == '|' ||
+	       c == '$' || c == '%' || c == '^' || c == '=' || c == '+' || c == '<' ||
+	       c == '>' || c == '"' || c == ':' || c == ';' || c == '[' || c == ']' ||
+	       c == '{' || c == '}' || c == 0x061F /* ؟ */;
+}
+
+/* Everything a real name is not made of: digits, handles, emoji and
+ * symbols, decoration, letters stretched for effect. */
+static void shapes(ps_ctx *x)
+{
+	const text_view *tv = x->tv;
+	uint32_t i = 0;
+	bool digits = false, symbol = false;
+	uint32_t decor = 0, first = 0, last = 0, dpos[8], nd = 0;
+
+	while (i < tv->n) {
+		uint32_t s = i;
+		bool d = false;
+		if (tv->cp[i] == ' ') {
+			i++;
+			continue;
+		}
+		while (i < tv->n && tv->cp[i] != ' ')
+			i++;
+		shape_chunk(x, s, i, &d);
+		if (d) {
+			digits = true;
+			add_span(x, s, i);
+		}
+	}
+	while (first < tv->n && tv->cp[first] == ' ')
+		first++;
+	for (last = tv->n; last > first && tv->cp[last - 1] == ' ';)
+		last--;
+	for (i = 0; i < tv->n; i++) {
+		uint32_t c = tv->cp[i];
+		if (text_is_letter(c)) {
+			/* ماااجد is still Majid: alone under the threshold */
+			if (run_len(tv, i) >= 3)
+				hard(x, 0.45f, i, i + 1);
+		} else if (is_decoration(c)) {
+			/* one star between words (د*أحمد) is a typo; framing
+			 * (**فاتن**) or a trailing ~ or ? is decoration */
+			decor += 1 + (i == first || i + 1 == last);
+			if (nd < 8)
+				dpos[nd++] = i;
+		} else if (c >= 0x2000 && !text_is_digit(c) && c != 0x2019 && c != 0x2018) {
+			symbol = true;   /* emoji, hearts, stars, dingbats */
+			add_span(x, i, i + 1);
+		}
+	}
+	if (digits)
+		x->keep *= 1.0f - 0.85f;
+	if (symbol)
+		x->keep *= 1.0f - 0.8f;
+	if (decor >= 2) {
+		x->keep *= 1.0f - 0.6f;
+		for (i = 0; i < nd; i++)
+			add_span(x, dpos[i], dpos[i] + 1);
+	}
+}
+
+static uint32_t word_tokens(const ps_ctx *x, uint32_t *names)
+{
+	uint32_t n = 0;
+	*names = 0;
+	for (uint32_t k = 0; k < x->nt; k++) {
+		if (x->t[k].kind == PS_CONNECTOR || x->t[k].kind == PS_TITLE)
+			continue;
+		n++;
+		*names += x->t[k].name;
+	}
+	return n;
+}
+
+static bool opens_as_name(const ps_ctx *x)
+{
+	for (uint32_t k = 0; k < x->nt; k++)
+		if (x->t[k].kind != PS_TITLE)
+			return x->t[k].name || x->t[k].kind == PS_KUNYA;
+	return false;
+}
+
+/* S Y A, N I C E, a lone letter; and a sentence instead of a name. */
+static void token_shapes(ps_ctx *x)
+{
+	uint32_t single = 0, names, words = word_tokens(x, &names);
+
+	for (uint32_t k = 0; k < x->nt; k++)
+		single += x->t[k].e - x->t[k].s == 1 && !text_is_digit(x->tv->cp[x->t[k].s]);
+	if (x->nt && single == x->nt && x->t[0].kind != PS_TITLE)
+		hard(x, 0.85f, x->t[0].s, x->t[x->nt - 1].e);
+	/* Real names open with a given name, a title or a kunya; four words
+	 * with none of those known are a sentence (الدنيا صعبه علينا كلنا). */
+	if ((words >= 5 && names <= 1) || (words >= 4 && names == 0 && !opens_as_name(x)))
+		hard(x, 0.6f, x->t[0].s, x->t[x->nt - 1].e);
+	/* a title and nobody behind it: المهندس، الدكتور */
+	if (x->nt && words == 0 && x->t[0].kind == PS_TITLE)
+		hard(x, 0.7f, x->t[0].s, x->t[x->nt - 1].e);
+}
+
+static bool next_is_thing(const ps_ctx *x, uint32_t k)
+{
+	const ps_tok *t;
+	if (k + 1 >= x->nt)
+		return false;
+	t = &x->t[k + 1];
+	/* the name list is checked as written: رياض is a given name, but
+	 * الرياض after بنت or ملك is the city */
+	return t->kind == PS_WORD && has_al(x->tv->cp, t->s, t->e) &&
+	       !lex_word(x->names, x->tv->cp, t->s, t->e) &&
+	       !is_nisba(x->tv->cp, t->s, t->e);
+}
+
+/* Pseudonym-lexicon words. Only nickname and fan words can be real names
+ * too (أمير، نجم، هلالي); the list of names is noisy enough to hold زائر
+ * and مجهول, so anonymity and opinion words are never excused by it. */
+static void lex_words(ps_ctx *x, const rule_input *in)
+{
+	const lexicon *lx = in->env ? in->env->lex[LEX_PSEUDONYM] : NULL;
+	lex_match m[PS_MAX_LEX];
+	uint16_t nick, fan;
+	size_t n;
+
+	if (!lx || !in->arena)
+		return;
+	nick = lexicon_tag_id(lx, "nick");
+	fan = lexicon_tag_id(lx, "fan");
+	n = lexicon_scan(lx, x->tv, in->arena, m, PS_MAX_LEX);
+	if (n > PS_MAX_LEX)
+		n = PS_MAX_LEX;
+	for (size_t i = 0; i < n; i++) {
+		float w = m[i].weight;
+		uint32_t ts = m[i].tok_start;
+		if (ts >= x->nt)
+			continue;
+		/* أمير alone is a name, ملك الرومانسية is not */
+		if (m[i].tok_end == ts + 1 && m[i].tag && (m[i].tag == nick || m[i].tag == fan) &&
+		    lex_word(x->names, x->tv->cp, x->t[ts].s, x->t[ts].e))
+			w *= next_is_thing(x, ts) ? 0.8f : 0.4f;
+		/* أبو صقر, أبو الليل: the kunya frame makes it a name of sorts;
+		 * the kunya rule judges it */
+		else if (ts > 0 && x->t[ts - 1].kind == PS_KUNYA)
+			w *= 0.4f;
+		for (uint32_t k = ts; k < m[i].tok_end && k < x->nt; k++)
+			x->t[k].pseudo = true;
+		soft(x, w, m[i].ns, m[i].ne);
+	}
+}
+
+/* ولد الديرة، بنت الرياض، ابن مصر: "child of" a place or a thing, not
+ * of a person; after a given name (محمد بن سلمان) it is a patronymic. */
+static void frames(ps_ctx *x)
+{
+	static const char *const child[] = {"بنت", "ابن", "ابنه", "ولد", "بن", NULL};
+
+	for (uint32_t k = 0; k + 1 < x->nt; k++) {
+		const ps_tok *o = &x->t[k + 1];
+		if (!tok_is(x, k, child) || x->t[k + 1].pseudo || x->t[k].pseudo)
+			continue;
+		if (k > 0 && (x->t[k - 1].name || x->t[k - 1].kind == PS_WORD))
+			continue;
+		if (o->kind != PS_WORD)
+			continue;
+		if (next_is_thing(x, k))
+			soft(x, 0.85f, x->t[k].s, o->e);
+		else if (!has_al(x->tv->cp, o->s, o->e) && !o->name)
+			soft(x, 0.7f, x->t[k].s, o->e);
+	}
+}
+
+/* The kunya, separate (أبو أحمد) or joined (ابوفهد). */
+static void kunya(ps_ctx *x)
+{
+	static const uint32_t abu[] = {AR_ALEF, 0x0628, 0x0648};
+	const uint32_t *cp = x->tv->cp;
+
+	for (uint32_t k = 0; k < x->nt; k++) {
+		ps_tok *t = &x->t[k];
+		bool joined = false, thing = false;
+		uint32_t end = t->e, others = 0;
+
+		if (t->kind != PS_KUNYA && !t->name && t->e - t->s > 4 &&
+		    !memcmp(cp + t->s, abu, sizeof abu) &&
+		    (known_name(x->names, cp, t->s + 3, t->e) || has_al(cp, t->s + 3, t->e))) {
+			joined = true;
+			t->kind = PS_KUNYA;
+			t->kunya_real = known_name(x->names, cp, t->s + 3, t->e);
+			thing = !t->kunya_real && !is_nisba(cp, t->s + 3, t->e);
+		}
+		if (t->kind != PS_KUNYA)
+			continue;
+		if (!joined && k + 1 < x->nt) {
+			ps_tok *o = &x->t[k + 1];
+			o->kunya_obj = true;
+			t->kunya_real = o->name;
+			thing = next_is_thing(x, k);
+			end = o->e;
+		}
+		for (uint32_t j = 0; j < x->nt; j++)
+			if (j != k && !x->t[j].kunya_obj && x->t[j].kind == PS_WORD)
+				others++;
+		if (!joined && k + 1 >= x->nt)
+			soft(x, 0.6f, t->s, t->e);   /* "ابو" and nothing else */
+		else if (thing)
+			soft(x, 0.45f, t->s, end);
+		else if (others == 0)
+			hard(x, 0.35f, t->s, end);
+		return;                          /* one kunya per name */
+	}
+}
+
+/* Does the signature open with a person (a given name, a title, a kunya
+ * with a named son)? Real names do; "رائد الأهلاوي" is Raed who supports
+ * a club, "مواطن مصري أصيل" opens with no person at all, whatever the
+ * noisy name list says about أصيل. */
+static bool has_real_name(const ps_ctx *x)
+{
+	for (uint32_t k = 0; k < x->nt; k++) {
+		const ps_tok *t = &x->t[k];
+		if (t->kind == PS_TITLE)
+			continue;
+		return !t->pseudo && (t->name || t->kunya_real);
+	}
+	return false;
+}
+
+static int range_cmp(const void *a, const void *b)
+{
+	const ps_range *p = a, *q = b;
+	return p->s < q->s ? -1 : p->s > q->s ? 1 : (p->e < q->e ? -1 : p->e > q->e);
+}
+
+static void emit(ps_ctx *x, rule_out *out, float score)
+{
+	raqib_finding *f;
+
+	if (score < 0.05f)
+		return;
+	f = rule_finding(out, RAQIB_RULE_PSEUDONYM, RAQIB_FIELD_NAME, score);
+	if (!f)
+		return;
+	qsort(x->span, x->nspan, sizeof x->span[0], range_cmp);
+	for (uint32_t k = 0; k < x->nspan; k++)
+		rule_add_span(f, x->tv, x->span[k].s, x->span[k].e);
+}
+
+void rule_pseudonym(const rule_input *in, rule_out *out)
+{
+	ps_ctx x;
+	float s;
+
+	memset(&x, 0, sizeof x);
+	x.tv = in->name;
+	x.names = in->env ? in->env->lex[LEX_NAMES] : NULL;
+	x.keep = 1.0f;
+	x.soft_keep = 1.0f;
+	if (!x.tv || x.tv->stats.letters + x.tv->stats.digits == 0) {
+		/* nothing at all, or only spaces/punctuation/emoji */
+		if (x.tv && x.tv->n)
+			add_span(&x, 0, x.tv->n);
+		emit(&x, out, 0.9f);
+		return;
+	}
+	x.nt = x.tv->ntok < PS_MAX_TOK ? x.tv->ntok : PS_MAX_TOK;
+	for (uint32_t k = 0; k < x.nt; k++) {
+		x.t[k].s = x.tv->tok[k].start;
+		x.t[k].e = x.tv->tok[k].end;
+	}
+	classify(&x);
+	shapes(&x);
+	token_shapes(&x);
+	lex_words(&x, in);
+	frames(&x);
+	kunya(&x);
+	s = 1.0f - x.soft_keep;
+	if (s > 0.0f && has_real_name(&x))
+		s *= 0.6f;
+	emit(&x, out, 1.0f - x.keep * (1.0f - s));
+}

@@ -1,0 +1,749 @@
+/*
+ * lexicon.c — word/phrase lists matched on the folded view (see lexicon.h).
+ *
+ * Layout: every distinct folded word of every entry is interned once in
+ * `pool` and indexed by an open-addressing table keyed by a polynomial hash
+ * of its code points. An entry (one to LEX_MAX_WORDS words) is then a short
+ * sequence of word ids, found in a second open-addressing table keyed by a
+ * hash of that sequence. The polynomial hash lets the scanner hash every
+ * clitic-stripped stem of a token in O(1) from the token's prefix hashes,
+ * and a 64 Kbit Bloom filter over the word hashes rejects almost every stem
+ * of an ordinary token without touching the (larger) tables. Stems are
+ * sub-ranges of the token, so scanning copies nothing and allocates nothing.
+ *
+ * Entries loaded twice (same folded words) keep the later line: a site's
+ * override file can lower or raise a weight by repeating the entry.
+ */
+#include "lexicon.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define LEX_MAX_LINE 1024   /* bytes per line, without the newline */
+#define LEX_MAX_WORD 48     /* folded code points per word */
+#define LEX_TAG_LEN 16      /* incl. NUL */
+#define LEX_MAX_RUN 48      /* single letters joined back into one word */
+#define LEX_MAX_GAP 4       /* separator code points between spread letters */
+#define LEX_MAX_CAND 8      /* stems of one token found in the word table */
+#define LEX_RING 8          /* tokens whose stems are cached (>= LEX_MAX_WORDS) */
+#define LEX_BLOOM_BITS 16
+
+#define HASH_P 0x100000001b3ULL
+
+enum {
+	W_SINGLE = 1, /* a one-word entry */
+	W_FIRST = 2,  /* first word of a phrase */
+	W_MID = 4,    /* inner word of a phrase */
+	W_LAST = 8,   /* last word of a phrase */
+};
+
+enum { K_EXACT = 0, K_PRE = 1, K_SUF = 2 };
+
+typedef struct lex_word {
+	uint64_t hash;
+	uint32_t off, len;  /* code points in pool */
+	uint32_t single;    /* entry index + 1 of the one-word entry, 0 if none */
+	uint32_t flags;     /* W_* */
+} lex_word;
+
+typedef struct lex_entry {
+	uint32_t ids[LEX_MAX_WORDS];
+	uint32_t nw;
+	uint32_t exact;
+	uint16_t tag;
+	float weight;
+} lex_entry;
+
+struct lexicon {
+	uint32_t *pool;
+	size_t npool, cpool;
+	lex_word *words;
+	size_t nwords, cwords;
+	uint32_t *wslot;    /* word index + 1, 0 = empty; size wmask + 1 */
+	size_t wmask;
+	lex_entry *ents;
+	size_t nents, cents;
+	uint32_t *eslot;    /* entry index + 1, 0 = empty; size emask + 1 */
+	size_t emask;
+	uint64_t bloom[(1u << LEX_BLOOM_BITS) / 64];
+	uint64_t pow[LEX_MAX_WORD + 1]; /* HASH_P^k, to hash any stem in O(1) */
+	char tags[LEX_MAX_TAGS][LEX_TAG_LEN];
+	uint16_t ntags;     /* tag 0 is "none" */
+};
+
+/* ---- hashing ---------------------------------------------------------- */
+
+/* One multiply spreads the polynomial hash into the high bits (Bloom index),
+ * the xor-shift brings them down to the low bits (table index). */
+static uint64_t hash_mix(uint64_t h)
+{
+	h *= 0x9e3779b97f4a7c15ULL;
+	return h ^ (h >> 32);
+}
+
+static uint64_t hash_cps(const uint32_t *cp, size_t n)
+{
+	uint64_t h = 0;
+	for (size_t i = 0; i < n; i++)
+		h = h * HASH_P + cp[i];
+	return hash_mix(h);
+}
+
+static uint64_t hash_ids(const uint32_t *ids, size_t n)
+{
+	uint64_t h = n;
+	for (size_t i = 0; i < n; i++)
+		h = h * HASH_P + ids[i] + 1;
+	return hash_mix(h);
+}
+
+static bool bloom_test(const lexicon *lx, uint64_t h)
+{
+	uint32_t b = (uint32_t)(h >> (64 - LEX_BLOOM_BITS));
+	return (lx->bloom[b >> 6] >> (b & 63)) & 1;
+}
+
+static void bloom_add(lexicon *lx, uint64_t h)
+{
+	uint32_t b = (uint32_t)(h >> (64 - LEX_BLOOM_BITS));
+	lx->bloom[b >> 6] |= 1ULL << (b & 63);
+}
+
+/* ---- tables ----------------------------------------------------------- */
+
+static int32_t word_find(const lexicon *lx, uint64_t h, const uint32_t *cp, size_t n)
+{
+	if (!lx->wslot)
+		return -1;
+	for (size_t i = h & lx->wmask;; i = (i + 1) & lx->wmask) {
+		uint32_t s = lx->wslot[i];
+		if (!s)
+			return -1;
+		const lex_word *w = &lx->words[s - 1];
+		if (w->hash == h && w->len == n &&
+		    !memcmp(lx->pool + w->off, cp, n * sizeof *cp))
+			return (int32_t)(s - 1);
+	}
+}
+
+static void slot_put(uint32_t *slot, size_t mask, uint64_t h, uint32_t val)
+{
+	size_t i = h & mask;
+	while (slot[i])
+		i = (i + 1) & mask;
+	slot[i] = val;
+}
+
+static int words_rehash(lexicon *lx, size_t nslots)
+{
+	uint32_t *s = calloc(nslots, sizeof *s);
+	if (!s)
+		return RAQIB_ENOMEM;
+	for (size_t i = 0; i < lx->nwords; i++)
+		slot_put(s, nslots - 1, lx->words[i].hash, (uint32_t)(i + 1));
+	free(lx->wslot);
+	lx->wslot = s;
+	lx->wmask = nslots - 1;
+	return 0;
+}
+
+static int ents_rehash(lexicon *lx, size_t nslots)
+{
+	uint32_t *s = calloc(nslots, sizeof *s);
+	if (!s)
+		return RAQIB_ENOMEM;
+	for (size_t i = 0; i < lx->nents; i++)
+		slot_put(s, nslots - 1, hash_ids(lx->ents[i].ids, lx->ents[i].nw), (uint32_t)(i + 1));
+	free(lx->eslot);
+	lx->eslot = s;
+	lx->emask = nslots - 1;
+	return 0;
+}
+
+static int32_t entry_find(const lexicon *lx, const uint32_t *ids, uint32_t nw)
+{
+	if (!lx->eslot)
+		return -1;
+	uint64_t h = hash_ids(ids, nw);
+	for (size_t i = h & lx->emask;; i = (i + 1) & lx->emask) {
+		uint32_t s = lx->eslot[i];
+		if (!s)
+			return -1;
+		const lex_entry *e = &lx->ents[s - 1];
+		if (e->nw == nw && !memcmp(e->ids, ids, nw * sizeof *ids))
+			return (int32_t)(s - 1);
+	}
+}
+
+static int grow(void **p, size_t *cap, size_t need, size_t elem)
+{
+	if (need <= *cap)
+		return 0;
+	size_t c = *cap ? *cap : 64;
+	while (c < need)
+		c *= 2;
+	void *q = realloc(*p, c * elem);
+	if (!q)
+		return RAQIB_ENOMEM;
+	*p = q;
+	*cap = c;
+	return 0;
+}
+
+/* Interns a folded word; returns its index or -1 on OOM. */
+static int32_t word_intern(lexicon *lx, const uint32_t *cp, size_t n)
+{
+	uint64_t h = hash_cps(cp, n);
+	int32_t id = word_find(lx, h, cp, n);
+	if (id >= 0)
+		return id;
+	if (grow((void **)&lx->pool, &lx->cpool, lx->npool + n, sizeof *lx->pool) ||
+	    grow((void **)&lx->words, &lx->cwords, lx->nwords + 1, sizeof *lx->words))
+		return -1;
+	if ((lx->nwords + 1) * 2 > lx->wmask + 1 &&
+	    words_rehash(lx, lx->wslot ? (lx->wmask + 1) * 2 : 256))
+		return -1;
+	memcpy(lx->pool + lx->npool, cp, n * sizeof *cp);
+	lex_word *w = &lx->words[lx->nwords];
+	w->hash = h;
+	w->off = (uint32_t)lx->npool;
+	w->len = (uint32_t)n;
+	w->single = 0;
+	w->flags = 0;
+	lx->npool += n;
+	slot_put(lx->wslot, lx->wmask, h, (uint32_t)(lx->nwords + 1));
+	bloom_add(lx, h);
+	return (int32_t)lx->nwords++;
+}
+
+static int entry_put(lexicon *lx, const lex_entry *e)
+{
+	int32_t at = entry_find(lx, e->ids, e->nw);
+	if (at >= 0) {
+		lx->ents[at] = *e;
+		return 0;
+	}
+	if (grow((void **)&lx->ents, &lx->cents, lx->nents + 1, sizeof *lx->ents))
+		return RAQIB_ENOMEM;
+	if ((lx->nents + 1) * 2 > lx->emask + 1 &&
+	    ents_rehash(lx, lx->eslot ? (lx->emask + 1) * 2 : 256))
+		return RAQIB_ENOMEM;
+	lx->ents[lx->nents] = *e;
+	slot_put(lx->eslot, lx->emask, hash_ids(e->ids, e->nw), (uint32_t)(lx->nents + 1));
+	if (e->nw == 1)
+		lx->words[e->ids[0]].single = (uint32_t)(lx->nents + 1);
+	lx->nents++;
+	return 0;
+}
+
+/* ---- loading ---------------------------------------------------------- */
+
+static bool is_blank(char c)
+{
+	return c == ' ' || c == '\t' || c == '\r';
+}
+
+static void trim(const char **s, size_t *n)
+{
+	while (*n && ((*s)[0] == ' ' || (*s)[0] == '\r'))
+		(*s)++, (*n)--;
+	while (*n && ((*s)[*n - 1] == ' ' || (*s)[*n - 1] == '\r'))
+		(*n)--;
+}
+
+/* Plain decimal in 0..1 ("1", "0.75", ".5"); no locale, no exponent. */
+static bool parse_weight(const char *s, size_t n, float *out)
+{
+	double v = 0, scale = 1;
+	size_t i = 0, digits = 0;
+	while (i < n && s[i] >= '0' && s[i] <= '9') {
+		v = v * 10 + (s[i++] - '0');
+		digits++;
+	}
+	if (i < n && s[i] == '.') {
+		i++;
+		while (i < n && s[i] >= '0' && s[i] <= '9') {
+			scale /= 10;
+			v += (s[i++] - '0') * scale;
+			digits++;
+		}
+	}
+	if (!digits || i != n || v > 1.0)
+		return false;
+	*out = (float)v;
+	return true;
+}
+
+static int tag_intern(lexicon *lx, const char *s, size_t n, uint16_t *id)
+{
+	if (n == 0 || n >= LEX_TAG_LEN)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		char c = s[i];
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		      (c >= '0' && c <= '9') || c == '_' || c == '-'))
+			return -1;
+	}
+	for (uint16_t t = 1; t < lx->ntags; t++) {
+		if (strlen(lx->tags[t]) == n && !memcmp(lx->tags[t], s, n)) {
+			*id = t;
+			return 0;
+		}
+	}
+	if (lx->ntags >= LEX_MAX_TAGS)
+		return -2;
+	memcpy(lx->tags[lx->ntags], s, n);
+	lx->tags[lx->ntags][n] = 0;
+	*id = lx->ntags++;
+	return 0;
+}
+
+static int load_line(lexicon *lx, raqib_arena *ar, const char *line, size_t len,
+		     const char *name, unsigned lineno, raqib_err *err)
+{
+	const char *f[3] = {line, NULL, NULL};
+	size_t fl[3] = {len, 0, 0}, nf = 1;
+	lex_entry e;
+	text_view tv;
+	raqib_err nerr;
+
+	for (size_t i = 0; i < len; i++) {
+		if (line[i] != '\t')
+			continue;
+		if (nf == 3)
+			return raqib_err_set(err, RAQIB_EDATA,
+					     "%s:%u: more than 3 tab-separated fields",
+					     name, lineno);
+		fl[nf - 1] = (size_t)(line + i - f[nf - 1]);
+		f[nf] = line + i + 1;
+		fl[nf] = len - i - 1;
+		nf++;
+	}
+	for (size_t k = 0; k < nf; k++)
+		trim(&f[k], &fl[k]);
+
+	memset(&e, 0, sizeof e);
+	e.weight = 1.0f;
+	if (fl[0] && f[0][0] == '=') {
+		e.exact = 1;
+		f[0]++;
+		fl[0]--;
+	}
+	if (nf > 1 && fl[1] && !parse_weight(f[1], fl[1], &e.weight))
+		return raqib_err_set(err, RAQIB_EDATA,
+				     "%s:%u: bad weight \"%.*s\" (want a number in 0..1)",
+				     name, lineno, (int)(fl[1] > 32 ? 32 : fl[1]), f[1]);
+	if (nf > 2 && fl[2]) {
+		int r = tag_intern(lx, f[2], fl[2], &e.tag);
+		if (r == -2)
+			return raqib_err_set(err, RAQIB_EDATA,
+					     "%s:%u: more than %d distinct tags",
+					     name, lineno, LEX_MAX_TAGS - 1);
+		if (r)
+			return raqib_err_set(err, RAQIB_EDATA,
+					     "%s:%u: bad tag (want 1-%d of A-Z a-z 0-9 _ -)",
+					     name, lineno, LEX_TAG_LEN - 1);
+	}
+
+	raqib_arena_reset(ar);
+	int rc = text_normalize(&tv, ar, f[0], fl[0], &nerr);
+	if (rc)
+		return raqib_err_set(err, rc, "%s:%u: %s", name, lineno, nerr.msg);
+	if (tv.ntok == 0)
+		return raqib_err_set(err, RAQIB_EDATA, "%s:%u: entry has no letters",
+				     name, lineno);
+	if (tv.ntok > LEX_MAX_WORDS)
+		return raqib_err_set(err, RAQIB_EDATA,
+				     "%s:%u: entry has %u words (at most %d)",
+				     name, lineno, tv.ntok, LEX_MAX_WORDS);
+	e.nw = tv.ntok;
+	for (uint32_t k = 0; k < tv.ntok; k++) {
+		const text_token *t = &tv.tok[k];
+		size_t n = t->end - t->start;
+		if (n > LEX_MAX_WORD)
+			return raqib_err_set(err, RAQIB_EDATA,
+					     "%s:%u: word longer than %d letters",
+					     name, lineno, LEX_MAX_WORD);
+		int32_t id = word_intern(lx, tv.cp + t->start, n);
+		if (id < 0)
+			goto nomem;
+		e.ids[k] = (uint32_t)id;
+		lx->words[id].flags |= tv.ntok == 1 ? W_SINGLE :
+				       k == 0 ? W_FIRST :
+				       k + 1 == tv.ntok ? W_LAST : W_MID;
+	}
+	if (entry_put(lx, &e))
+		goto nomem;
+	return 0;
+nomem:
+	return raqib_err_set(err, RAQIB_ENOMEM, "%s:%u: out of memory", name, lineno);
+}
+
+int lexicon_load(lexicon **out, const char *data, size_t len, const char *name,
+		 raqib_err *err)
+{
+	lexicon *lx = calloc(1, sizeof *lx);
+	raqib_arena *ar = raqib_arena_new(4096);
+	size_t pos = 0;
+	unsigned lineno = 0;
+	int rc;
+
+	*out = NULL;
+	if (!name)
+		name = "lexicon";
+	if (!lx || !ar) {
+		rc = raqib_err_set(err, RAQIB_ENOMEM, "%s: out of memory", name);
+		goto fail;
+	}
+	lx->ntags = 1;
+	lx->pow[0] = 1;
+	for (size_t k = 1; k <= LEX_MAX_WORD; k++)
+		lx->pow[k] = lx->pow[k - 1] * HASH_P;
+	while (pos < len) {
+		const char *line = data + pos, *nl = memchr(line, '\n', len - pos);
+		size_t n = nl ? (size_t)(nl - line) : len - pos, bad = 0, i = 0;
+		pos += n + (nl ? 1 : 0);
+		lineno++;
+		if (n > LEX_MAX_LINE) {
+			rc = raqib_err_set(err, RAQIB_EDATA,
+					   "%s:%u: line longer than %d bytes",
+					   name, lineno, LEX_MAX_LINE);
+			goto fail;
+		}
+		if (raqib_utf8_count(line, n, &bad) < 0) {
+			rc = raqib_err_set(err, RAQIB_EDATA,
+					   "%s:%u: invalid UTF-8 at byte %zu of the line",
+					   name, lineno, bad);
+			goto fail;
+		}
+		while (i < n && is_blank(line[i]))
+			i++;
+		if (i == n || line[i] == '#')
+			continue;
+		rc = load_line(lx, ar, line, n, name, lineno, err);
+		if (rc)
+			goto fail;
+	}
+	raqib_arena_free(ar);
+	*out = lx;
+	return 0;
+fail:
+	raqib_arena_free(ar);
+	lexicon_free(lx);
+	return rc;
+}
+
+void lexicon_free(lexicon *lx)
+{
+	if (!lx)
+		return;
+	free(lx->pool);
+	free(lx->words);
+	free(lx->wslot);
+	free(lx->ents);
+	free(lx->eslot);
+	free(lx);
+}
+
+size_t lexicon_size(const lexicon *lx)
+{
+	return lx ? lx->nents : 0;
+}
+
+uint16_t lexicon_tag_id(const lexicon *lx, const char *tag)
+{
+	if (!lx || !tag)
+		return 0;
+	for (uint16_t t = 1; t < lx->ntags; t++)
+		if (!strcmp(lx->tags[t], tag))
+			return t;
+	return 0;
+}
+
+bool lexicon_has_word(const lexicon *lx, const uint32_t *cp, size_t n)
+{
+	if (!lx || n == 0 || n > LEX_MAX_WORD)
+		return false;
+	uint64_t h = hash_cps(cp, n);
+	if (!bloom_test(lx, h))
+		return false;
+	int32_t id = word_find(lx, h, cp, n);
+	return id >= 0 && lx->words[id].single;
+}
+
+/* ---- scanning --------------------------------------------------------- */
+
+/* Clitics on the folded view (ة is already ه, so ـة/ـه both strip as ه). */
+#define AR_WAW 0x0648
+#define AR_FA 0x0641
+#define AR_BA 0x0628
+#define AR_LAM 0x0644
+#define AR_KAF 0x0643
+#define AR_ALEF 0x0627
+#define AR_HA 0x0647
+#define AR_MIM 0x0645
+#define AR_NUN 0x0646
+#define AR_YA 0x064A
+#define AR_TA 0x062A
+
+/* Prefixes و ف ب ل ك ال وال بال فال كال لل: fills the clitic lengths that
+ * match cp (n >= 3) and leave at least two letters. Open-coded rather than
+ * a table walk: this runs for every token and dominated the scan time. */
+static size_t prefix_lens(const uint32_t *cp, size_t n, size_t *pl)
+{
+	size_t k = 0;
+	uint32_t c0 = cp[0], c1 = cp[1];
+	bool one = c0 == AR_WAW || c0 == AR_FA || c0 == AR_BA || c0 == AR_LAM ||
+		   c0 == AR_KAF;
+
+	if (one)
+		pl[k++] = 1;
+	if (n >= 4 && ((c0 == AR_ALEF && c1 == AR_LAM) || (c0 == AR_LAM && c1 == AR_LAM)))
+		pl[k++] = 2;
+	if (n >= 5 && one && c0 != AR_LAM && c1 == AR_ALEF && cp[2] == AR_LAM)
+		pl[k++] = 3;
+	return k;
+}
+
+/* Suffixes ه ها هم هن كم كن ك ي نا ين ون ات ان (ة is already ه). */
+static size_t suffix_lens(const uint32_t *cp, size_t n, size_t *ql)
+{
+	size_t k = 0;
+	uint32_t z = cp[n - 1], y = cp[n - 2];
+
+	if (z == AR_HA || z == AR_KAF || z == AR_YA)
+		ql[k++] = 1;
+	if (n >= 4 &&
+	    ((z == AR_ALEF && (y == AR_HA || y == AR_NUN)) ||
+	     (z == AR_MIM && (y == AR_HA || y == AR_KAF)) ||
+	     (z == AR_NUN && (y == AR_HA || y == AR_KAF || y == AR_YA ||
+			      y == AR_WAW || y == AR_ALEF)) ||
+	     (z == AR_TA && y == AR_ALEF)))
+		ql[k++] = 2;
+	return k;
+}
+
+typedef struct cand {
+	uint32_t word;
+	uint32_t kind; /* K_PRE | K_SUF bits; 0 = exact */
+} cand;
+
+typedef struct tok_cands {
+	uint32_t tok;  /* token index + 1; 0 = slot unused */
+	uint32_t n;
+	cand c[LEX_MAX_CAND];
+} tok_cands;
+
+/* Finds every stem of word cp[0..n) (itself, clitics stripped) that is a
+ * lexicon word. `arabic` enables clitic stripping. */
+static uint32_t find_stems(const lexicon *lx, const uint32_t *cp, size_t n,
+			   bool arabic, cand *out)
+{
+	uint64_t H[LEX_MAX_WORD + 8];
+	size_t pl[4] = {0}, ql[4] = {0}, np = 1, nq = 1;
+	uint32_t nc = 0;
+
+	if (n == 0 || n > LEX_MAX_WORD + 5)
+		return 0;
+	H[0] = 0;
+	for (size_t i = 0; i < n; i++)
+		H[i + 1] = H[i] * HASH_P + cp[i];
+	if (arabic && n >= 3) {
+		np += prefix_lens(cp, n, pl + 1);
+		nq += suffix_lens(cp, n, ql + 1);
+	}
+	for (size_t a = 0; a < np; a++) {
+		for (size_t b = 0; b < nq; b++) {
+			size_t s = pl[a], e = n - ql[b];
+			if (e < s + 2 && (a || b))
+				continue;
+			if (e - s > LEX_MAX_WORD)
+				continue;
+			uint64_t h = hash_mix(H[e] - H[s] * lx->pow[e - s]);
+			if (!bloom_test(lx, h))
+				continue;
+			int32_t id = word_find(lx, h, cp + s, e - s);
+			if (id < 0 || nc == LEX_MAX_CAND)
+				continue;
+			out[nc].word = (uint32_t)id;
+			out[nc].kind = (a ? K_PRE : 0) | (b ? K_SUF : 0);
+			nc++;
+		}
+	}
+	return nc;
+}
+
+static const tok_cands *cands_of(const lexicon *lx, const text_view *tv,
+				 tok_cands *ring, uint32_t t)
+{
+	tok_cands *tc = &ring[t % LEX_RING];
+	if (tc->tok != t + 1) {
+		const text_token *tk = &tv->tok[t];
+		tc->tok = t + 1;
+		tc->n = find_stems(lx, tv->cp + tk->start, tk->end - tk->start,
+				   (tk->flags & TEXT_TOK_ARABIC) != 0, tc->c);
+	}
+	return tc;
+}
+
+typedef struct best {
+	int32_t ent;
+	uint32_t strips; /* clitic strippings used; fewer is better */
+} best;
+
+static void consider(const lexicon *lx, best *b, const uint32_t *ids, uint32_t nw,
+		     uint32_t strips)
+{
+	int32_t e = entry_find(lx, ids, nw);
+	if (e < 0 || (lx->ents[e].exact && strips))
+		return;
+	if (b->ent < 0 || strips < b->strips ||
+	    (strips == b->strips && lx->ents[e].weight > lx->ents[b->ent].weight)) {
+		b->ent = e;
+		b->strips = strips;
+	}
+}
+
+static uint32_t popcount2(uint32_t k)
+{
+	return (k & 1) + ((k >> 1) & 1);
+}
+
+/* Words k of a phrase of nw words: inner words exact, the first may carry
+ * a prefix, the last a suffix (وابن الكلب, لعنة الله عليكم). */
+static void phrase_rec(const lexicon *lx, const text_view *tv, tok_cands *ring,
+		       uint32_t t0, uint32_t nw, uint32_t k, uint32_t *ids,
+		       uint32_t strips, best *b)
+{
+	if (k == nw) {
+		consider(lx, b, ids, nw, strips);
+		return;
+	}
+	const tok_cands *tc = cands_of(lx, tv, ring, t0 + k);
+	uint32_t need = k == 0 ? W_FIRST : k + 1 == nw ? W_LAST : W_MID;
+	uint32_t allow = (k == 0 ? K_PRE : 0) | (k + 1 == nw ? K_SUF : 0);
+	for (uint32_t i = 0; i < tc->n; i++) {
+		const cand *c = &tc->c[i];
+		if (!(lx->words[c->word].flags & need) || (c->kind & ~allow))
+			continue;
+		ids[k] = c->word;
+		phrase_rec(lx, tv, ring, t0, nw, k + 1, ids, strips + popcount2(c->kind), b);
+	}
+}
+
+static bool single_letter(const text_view *tv, uint32_t t)
+{
+	const text_token *tk = &tv->tok[t];
+	return tk->end - tk->start == 1 && text_is_letter(tv->cp[tk->start]);
+}
+
+static bool spread_gap(const text_view *tv, uint32_t a, uint32_t b)
+{
+	uint32_t s = tv->tok[a].end, e = tv->tok[b].start;
+	if (e - s > LEX_MAX_GAP)
+		return false;
+	for (uint32_t i = s; i < e; i++) {
+		uint32_t c = tv->cp[i];
+		if (c != ' ' && c != '.' && c != '-' && c != '_' && c != '*')
+			return false;
+	}
+	return true;
+}
+
+/* ح م ا ر / ح.م.ا.ر: joins the run of single letters at t and tries the
+ * longest joined prefix first. Returns the number of tokens matched. */
+static uint32_t match_spread(const lexicon *lx, const text_view *tv, uint32_t t,
+			     best *b)
+{
+	uint32_t buf[LEX_MAX_RUN], n = 0;
+	cand c[LEX_MAX_CAND];
+
+	while (n < LEX_MAX_RUN && t + n < tv->ntok && single_letter(tv, t + n) &&
+	       (n == 0 || spread_gap(tv, t + n - 1, t + n))) {
+		buf[n] = tv->cp[tv->tok[t + n].start];
+		n++;
+	}
+	for (; n >= 2; n--) {
+		uint32_t nc = find_stems(lx, buf, n, text_is_arabic_letter(buf[0]), c);
+		for (uint32_t i = 0; i < nc; i++) {
+			const lex_word *w = &lx->words[c[i].word];
+			if (w->single)
+				consider(lx, b, &c[i].word, 1, popcount2(c[i].kind));
+		}
+		if (b->ent >= 0)
+			return n;
+	}
+	return 0;
+}
+
+static void emit(const lexicon *lx, const text_view *tv, const best *b, uint32_t t,
+		 uint32_t nt, uint16_t evasion, lex_match *out, size_t max, size_t *count)
+{
+	if (*count < max) {
+		const lex_entry *e = &lx->ents[b->ent];
+		lex_match *m = &out[*count];
+		m->tok_start = t;
+		m->tok_end = t + nt;
+		m->ns = tv->tok[t].start;
+		m->ne = tv->tok[t + nt - 1].end;
+		m->weight = e->weight;
+		m->tag = e->tag;
+		m->evasion = evasion;
+	}
+	(*count)++;
+}
+
+size_t lexicon_scan(const lexicon *lx, const text_view *tv, raqib_arena *a,
+		    lex_match *out, size_t max)
+{
+	tok_cands ring[LEX_RING];
+	uint32_t ids[LEX_MAX_WORDS];
+	size_t count = 0;
+
+	(void)a; /* the scan needs no more than the ring on the stack */
+	if (!lx || !tv || lx->nents == 0)
+		return 0;
+	for (uint32_t i = 0; i < LEX_RING; i++)
+		ring[i].tok = 0;
+	for (uint32_t t = 0; t < tv->ntok;) {
+		best b = {-1, 0};
+		if (single_letter(tv, t) && t + 1 < tv->ntok) {
+			uint32_t nt = match_spread(lx, tv, t, &b);
+			if (nt) {
+				emit(lx, tv, &b, t, nt, 1, out, max, &count);
+				t += nt;
+				continue;
+			}
+		}
+		if (cands_of(lx, tv, ring, t)->n == 0) {
+			t++;
+			continue;
+		}
+		uint32_t nw = LEX_MAX_WORDS;
+		if (nw > tv->ntok - t)
+			nw = tv->ntok - t;
+		for (; nw >= 2; nw--) {
+			if (tv->tok[t + nw - 1].sentence != tv->tok[t].sentence)
+				continue;
+			phrase_rec(lx, tv, ring, t, nw, 0, ids, 0, &b);
+			if (b.ent >= 0)
+				break;
+		}
+		if (b.ent < 0) {
+			const tok_cands *tc = cands_of(lx, tv, ring, t);
+			for (uint32_t i = 0; i < tc->n; i++) {
+				if (lx->words[tc->c[i].word].single)
+					consider(lx, &b, &tc->c[i].word, 1,
+						 popcount2(tc->c[i].kind));
+			}
+			nw = 1;
+		}
+		if (b.ent >= 0) {
+			emit(lx, tv, &b, t, nw, 0, out, max, &count);
+			t += nw;
+		} else {
+			t++;
+		}
+	}
+	return count;
+}

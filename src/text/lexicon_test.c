@@ -1,0 +1,330 @@
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "text/lexicon.h"
+
+static const char lexdata[] =
+	"# test lexicon\n"
+	"\n"
+	"حمار\t0.7\tinsult\n"
+	"كلب\t0.6\tinsult\n"
+	"ابن الكلب\t0.9\tinsult\n"
+	"لعنة الله عليك\t0.85\tcurse\n"
+	"لعنة الله على الظالمين\t0\tsafe\n"
+	"=وسخ\t0.6\n"
+	"غبي\n"
+	"  # indented comment\n"
+	"قذر\t.5\n"
+	"يهود\t0\tgroup\n"
+	"حشرات\t0.8\tdehuman\n"
+	"sharmouta\t0.95\tobscene\n";
+
+static lexicon *load(const char *data)
+{
+	lexicon *lx = NULL;
+	raqib_err err;
+	int rc = lexicon_load(&lx, data, strlen(data), "t.txt", &err);
+	if (rc)
+		fail_msg("load failed: %s", err.msg);
+	return lx;
+}
+
+/* Scans `text`; returns the match count and fills m. */
+static size_t scan(const lexicon *lx, raqib_arena *a, const char *text,
+		   text_view *tv, lex_match *m, size_t max)
+{
+	raqib_err err;
+	assert_int_equal(text_normalize(tv, a, text, strlen(text), &err), 0);
+	return lexicon_scan(lx, tv, a, m, max);
+}
+
+/* The original text covered by a match, as UTF-8, in a static buffer. */
+static const char *orig_of(const text_view *tv, const lex_match *m)
+{
+	static char buf[512];
+	raqib_span sp = text_span(tv, m->ns, m->ne);
+	size_t o = 0;
+	for (uint32_t i = sp.start; i < sp.end && o + 4 < sizeof buf; i++)
+		o += raqib_utf8_encode(tv->orig[i], buf + o);
+	buf[o] = 0;
+	return buf;
+}
+
+typedef struct fixture {
+	lexicon *lx;
+	raqib_arena *a;
+} fixture;
+
+static int setup(void **state)
+{
+	static fixture f;
+	f.lx = load(lexdata);
+	f.a = raqib_arena_new(1 << 16);
+	*state = &f;
+	return f.lx && f.a ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+	fixture *f = *state;
+	lexicon_free(f->lx);
+	raqib_arena_free(f->a);
+	return 0;
+}
+
+/* Expects exactly one match in text, covering original substring `want`. */
+static lex_match one(void **state, const char *text, const char *want)
+{
+	fixture *f = *state;
+	text_view tv;
+	lex_match m[8];
+	raqib_arena_reset(f->a);
+	size_t n = scan(f->lx, f->a, text, &tv, m, 8);
+	if (n != 1)
+		fail_msg("%s: %zu matches, want 1", text, n);
+	assert_string_equal(orig_of(&tv, &m[0]), want);
+	return m[0];
+}
+
+static size_t count(void **state, const char *text)
+{
+	fixture *f = *state;
+	text_view tv;
+	lex_match m[8];
+	raqib_arena_reset(f->a);
+	return scan(f->lx, f->a, text, &tv, m, 8);
+}
+
+static void expect_load_error(const char *data, const char *want)
+{
+	lexicon *lx = (lexicon *)1;
+	raqib_err err = {0, ""};
+	int rc = lexicon_load(&lx, data, strlen(data), "bad.txt", &err);
+	assert_int_not_equal(rc, 0);
+	assert_null(lx);
+	if (!strstr(err.msg, want))
+		fail_msg("error \"%s\" lacks \"%s\"", err.msg, want);
+}
+
+static void test_load_errors(void **state)
+{
+	(void)state;
+	expect_load_error("حمار\t1\nكلب\tabc\n", "bad.txt:2: bad weight");
+	expect_load_error("كلب\t1.5\n", "bad.txt:1: bad weight");
+	expect_load_error("كلب\t-0.5\n", "bad weight");
+	expect_load_error("# c\n\nكلب\t0.5\tno way\n", "bad.txt:3: bad tag");
+	expect_load_error("a\nb\nc\xff\xfe\n", "bad.txt:3: invalid UTF-8");
+	expect_load_error("a b c d e\n", "bad.txt:1: entry has 5 words");
+	expect_load_error("ok\n...\n", "bad.txt:2: entry has no letters");
+	expect_load_error("x\t1\ttag\textra\n", "bad.txt:1: more than 3");
+
+	char big[1200];
+	memset(big, 'a', sizeof big - 2);
+	big[sizeof big - 2] = '\n';
+	big[sizeof big - 1] = 0;
+	char two[1300] = "x\n";
+	strcat(two, big);
+	expect_load_error(two, "bad.txt:2: line longer than");
+}
+
+static void test_size_tags_has_word(void **state)
+{
+	fixture *f = *state;
+	uint32_t himar[] = {0x062D, 0x0645, 0x0627, 0x0631};
+	uint32_t ibn[] = {0x0627, 0x0628, 0x0646};
+
+	assert_int_equal(lexicon_size(f->lx), 11);
+	assert_int_not_equal(lexicon_tag_id(f->lx, "insult"), 0);
+	assert_int_not_equal(lexicon_tag_id(f->lx, "group"), 0);
+	assert_int_not_equal(lexicon_tag_id(f->lx, "insult"),
+			     lexicon_tag_id(f->lx, "group"));
+	assert_int_equal(lexicon_tag_id(f->lx, "nosuch"), 0);
+	assert_true(lexicon_has_word(f->lx, himar, 4));
+	assert_false(lexicon_has_word(f->lx, himar, 3));
+	/* only part of a phrase, not an entry of its own */
+	assert_false(lexicon_has_word(f->lx, ibn, 3));
+}
+
+static void test_exact_and_weights(void **state)
+{
+	fixture *f = *state;
+	lex_match m = one(state, "انت حمار حقا", "حمار");
+	assert_float_equal(m.weight, 0.7, 1e-6);
+	assert_int_equal(m.tag, lexicon_tag_id(f->lx, "insult"));
+	assert_int_equal(m.evasion, 0);
+	assert_int_equal(m.tok_start, 1);
+	assert_int_equal(m.tok_end, 2);
+	m = one(state, "غبي", "غبي");
+	assert_float_equal(m.weight, 1.0, 1e-6);
+	assert_int_equal(m.tag, 0);
+	m = one(state, "قذر", "قذر");
+	assert_float_equal(m.weight, 0.5, 1e-6);
+	/* spelling variants fold onto the entry */
+	one(state, "يا حِمَار", "حِمَار");
+	one(state, "يا حمااااار", "حمااااار");
+	one(state, "يا حـــمـــار", "حـــمـــار");
+	one(state, "SHARMOUTA!", "SHARMOUTA");
+}
+
+static void test_clitics(void **state)
+{
+	static const char *forms[] = {
+		"وكلب", "فكلب", "بكلب", "لكلب", "ككلب", "الكلب", "والكلب",
+		"بالكلب", "فالكلب", "كالكلب", "للكلب", "كلبه", "كلبة", "كلبها",
+		"كلبهم", "كلبهن", "كلبكم", "كلبكن", "كلبك", "كلبي", "كلبنا",
+		"كلبين", "كلبون", "كلبات", "كلبان", "وكلبكم", "بالكلبين",
+	};
+	for (size_t i = 0; i < sizeof forms / sizeof *forms; i++) {
+		char text[128];
+		snprintf(text, sizeof text, "هذا %s هنا", forms[i]);
+		one(state, text, forms[i]);
+	}
+}
+
+static void test_no_substring_match(void **state)
+{
+	assert_int_equal(count(state, "كلبشة الأيدي"), 0);
+	assert_int_equal(count(state, "الكلبشات"), 0);
+	assert_int_equal(count(state, "كلاب"), 0);    /* plurals need own entries */
+	assert_int_equal(count(state, "حمارة"), 1);   /* ة folds to the ه clitic */
+	assert_int_equal(count(state, "حمارنجي"), 0);
+	assert_int_equal(count(state, "sharmoutas"), 0);
+	/* stems must keep two letters: ل + كل is not كلب-like, ك + ب too short */
+	assert_int_equal(count(state, "كب"), 0);
+	/* exact-only entries get no clitics */
+	one(state, "انت وسخ", "وسخ");
+	assert_int_equal(count(state, "الوسخ"), 0);
+	assert_int_equal(count(state, "وسخه"), 0);
+}
+
+static void test_phrases_longest(void **state)
+{
+	fixture *f = *state;
+	lex_match m = one(state, "يا ابن الكلب", "ابن الكلب");
+	assert_float_equal(m.weight, 0.9, 1e-6);
+	assert_int_equal(m.tok_end - m.tok_start, 2);
+	/* prefix on the first word, suffix on the last */
+	one(state, "وابن الكلب هذا", "وابن الكلب");
+	one(state, "يا ابن الكلبة", "ابن الكلبة");
+	m = one(state, "لعنة الله عليك يا رجل", "لعنة الله عليك");
+	assert_int_equal(m.tag, lexicon_tag_id(f->lx, "curse"));
+	/* عليكم is not عليك + a clitic: phrases list their own forms */
+	assert_int_equal(count(state, "لعنة الله عليكم"), 0);
+	/* a zero-weight phrase shadows its words (no separate match) */
+	m = one(state, "لعنة الله على الظالمين", "لعنة الله على الظالمين");
+	assert_float_equal(m.weight, 0.0, 1e-6);
+	/* inner words of a phrase must be exact */
+	assert_int_equal(count(state, "ابن والكلب"), 1); /* only كلب */
+	/* a sentence end breaks a phrase */
+	m = one(state, "ابن. الكلب", "الكلب");
+	assert_float_equal(m.weight, 0.6, 1e-6);
+}
+
+static void test_evasion(void **state)
+{
+	static const char *forms[] = {
+		"ح م ا ر", "ح.م.ا.ر", "ح-م-ا-ر", "ح_م_ا_ر", "ح*م*ا*ر", "ح . م . ا . ر",
+	};
+	for (size_t i = 0; i < sizeof forms / sizeof *forms; i++) {
+		char text[128];
+		snprintf(text, sizeof text, "انت %s يا رجل", forms[i]);
+		lex_match m = one(state, text, forms[i]);
+		assert_int_equal(m.evasion, 1);
+		assert_int_equal(m.tok_end - m.tok_start, 4);
+		assert_float_equal(m.weight, 0.7, 1e-6);
+	}
+	/* joined with a clitic, and two spread words in a row */
+	one(state, "ا ل ح م ا ر", "ا ل ح م ا ر");
+	assert_int_equal(count(state, "ح م ا ر و ك ل ب"), 2);
+	/* separators other than space . - _ * do not join */
+	assert_int_equal(count(state, "ح/م/ا/ر"), 0);
+	assert_int_equal(count(state, "ح م ا"), 0);
+}
+
+static void test_many_matches(void **state)
+{
+	fixture *f = *state;
+	text_view tv;
+	lex_match m[2];
+	raqib_arena_reset(f->a);
+	size_t n = scan(f->lx, f->a, "كلب حمار غبي قذر", &tv, m, 2);
+	assert_int_equal(n, 4);
+	assert_int_equal(m[0].tok_start, 0);
+	assert_int_equal(m[1].tok_start, 1);
+	assert_int_equal(lexicon_scan(NULL, &tv, f->a, m, 2), 0);
+}
+
+/* Matches against a 2,000-entry lexicon; prints the time per comment for
+ * information only (speed is measured by make bench, not gated here). */
+static void test_speed(void **state)
+{
+	fixture *f = *state;
+	size_t cap = 2000 * 40, o = 0;
+	char *big = malloc(cap);
+	assert_non_null(big);
+	for (int i = 0; i < 2000; i++) {
+		/* synthetic distinct three-letter words */
+		static const uint32_t L[25] = {
+			0x0628, 0x062A, 0x062B, 0x062C, 0x062D, 0x062E, 0x062F, 0x0630,
+			0x0631, 0x0632, 0x0633, 0x0634, 0x0635, 0x0636, 0x0637, 0x0638,
+			0x0639, 0x063A, 0x0641, 0x0642, 0x0643, 0x0644, 0x0645, 0x0646,
+			0x0647};
+		static const uint32_t M[4] = {0x0627, 0x0648, 0x064A, 0x0621};
+		uint32_t w[3] = {L[i % 25], L[i / 25 % 25], M[i / 625]};
+		for (int k = 0; k < 3; k++)
+			o += raqib_utf8_encode(w[k], big + o);
+		if (i % 5 == 0)
+			o += (size_t)snprintf(big + o, cap - o, " وزير");
+		o += (size_t)snprintf(big + o, cap - o, "\t0.5\n");
+	}
+	lexicon *lx = NULL;
+	raqib_err err;
+	assert_int_equal(lexicon_load(&lx, big, o, "big", &err), 0);
+	assert_int_equal(lexicon_size(lx), 2000);
+	free(big);
+
+	const char *text = "قال الوزير في تصريح للصحفيين إن الحكومة ستعمل على "
+			   "تحسين الخدمات العامة وتطوير البنية التحتية في المدن "
+			   "والقرى خلال العام المقبل وأضاف أن الميزانية الجديدة "
+			   "تتضمن زيادة في الإنفاق على التعليم";
+	text_view tv;
+	lex_match m[16];
+	raqib_err e2;
+	raqib_arena_reset(f->a);
+	assert_int_equal(text_normalize(&tv, f->a, text, strlen(text), &e2), 0);
+	struct timespec t0, t1;
+	const int iters = 20000;
+	size_t total = 0;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (int i = 0; i < iters; i++)
+		total += lexicon_scan(lx, &tv, f->a, m, 16);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	double ns = ((double)(t1.tv_sec - t0.tv_sec) * 1e9 +
+		     (double)(t1.tv_nsec - t0.tv_nsec)) / iters;
+	print_message("lexicon_scan: %u tokens, %.0f ns per comment\n", tv.ntok, ns);
+	(void)total;
+	lexicon_free(lx);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_load_errors),
+		cmocka_unit_test_setup_teardown(test_size_tags_has_word, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_exact_and_weights, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_clitics, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_no_substring_match, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_phrases_longest, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_evasion, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_many_matches, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_speed, setup, teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
