@@ -9,12 +9,12 @@
 #   make deps       apt-get install the Debian packages that are missing
 
 CC      ?= cc
-PKGS     = libutf8proc jansson inih
+PKGS     = libutf8proc jansson inih libcjson
 CFLAGS_BASE = -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow \
 	-Wconversion -Wno-sign-conversion -Wstrict-prototypes -Iinclude
 OPT     ?= -O2 -g
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lutf8proc -ljansson -linih)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lutf8proc -ljansson -linih -lcjson)
 CFLAGS  += $(CFLAGS_BASE) $(OPT) $(PKG_CFLAGS)
 LDLIBS  += $(PKG_LIBS) -llinear -lm
 
@@ -29,10 +29,10 @@ CLI_OBJ := $(CLI_SRC:%.c=$(B)/obj/%.o)
 TESTS   := $(TEST_SRC:src/%.c=$(B)/tests/%)
 
 # Debian packages: build, tests, benchmark reference, fuzzing.
-DEB_PKGS = gcc make pkg-config libutf8proc-dev libjansson-dev libinih-dev \
+DEB_PKGS = gcc make pkg-config libutf8proc-dev libjansson-dev libcjson-dev libinih-dev \
 	libcmocka-dev liblinear-dev jq clang time
 
-.PHONY: all deps run test unit rules-test cli-test asan fuzz fuzz-quick bench clean
+.PHONY: all deps run test unit rules-test cli-test asan fuzz fuzz-quick bench eval clean
 
 all: $(B)/raqib
 
@@ -115,6 +115,14 @@ fuzz-quick:
 bench: deps
 	$(MAKE) --no-print-directory all
 	sh bench/run.sh $(B)/raqib
+
+# Accuracy of the rules on the labelled sets of ../shared/data (not in make test).
+$(B)/eval_rules: bench/eval_rules.c $(B)/libraqib.a
+	$(CC) $(CFLAGS) -Isrc -o $@ $< $(B)/libraqib.a $(LDLIBS)
+
+eval: deps
+	$(MAKE) --no-print-directory all $(B)/eval_rules
+	sh bench/eval_rules.sh $(B)/eval_rules ../shared/data
 
 clean:
 	rm -rf build

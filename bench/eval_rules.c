@@ -5,7 +5,7 @@
  *   eval_rules -r RULE [-t TEXTCOL] [-l LABELCOL] [-p POS] [-n NEG]
  *              [-f COL=VAL]... [-g GROUPCOL] [-a ARTICLES.tsv] [-e N] FILE.tsv
  *
- * Rows whose label is POS (default: the rule name) are positives, NEG
+ * Rows whose label is in POS (comma-separated; default: the rule name) are positives, NEG
  * (default "ok", "*" = any other label) negatives, the rest are skipped.
  * Only RULE runs, with its threshold lowered so that every score is seen;
  * the report gives precision/recall at the configured threshold (0.5 by
@@ -270,6 +270,19 @@ static bool row_passes(const table *t, const row *r, char **filters, int nf)
 	return true;
 }
 
+/* Is label one of the comma-separated list? */
+static bool in_list(const char *list, const char *label)
+{
+	size_t n = strlen(label);
+	for (const char *p = list; *p;) {
+		size_t k = strcspn(p, ",");
+		if (k == n && !strncmp(p, label, n))
+			return true;
+		p += k + (p[k] == ',');
+	}
+	return false;
+}
+
 /* Comment vs own article (negative) and vs another one (positive). */
 static int run_articles(eval *e, const table *t, const char *apath, int ctext,
 			char **filters, int nf)
@@ -377,7 +390,7 @@ int main(int argc, char **argv)
 		for (size_t i = 0; i < t.nrows; i++) {
 			const row *rw = &t.rows[i];
 			const char *lab = cell(rw, clabel);
-			bool p = strcmp(lab, pos) == 0;
+			bool p = in_list(pos, lab);
 			float s;
 			if (!row_passes(&t, rw, filters, nf))
 				continue;

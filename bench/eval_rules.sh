@@ -30,3 +30,10 @@ echo "## foreign (saudinewsnet article bodies: Arabic negatives)"
 
 echo "## off_topic (aoc-news-comments: own article = negative, another = positive)"
 "$E" -r off_topic -a "$D/aoc-news-comments/articles.tsv" "$D/aoc-news-comments/comments.tsv"
+
+echo "## insult (osact2020 dev: insult+hate vs ok; tweets)"
+"$E" -r insult -f split=dev -p insult,hate "$D/osact2020/osact2020.tsv"
+echo "## insult (vanetik-offensive test: Aljazeera comments + Ar-PuFi)"
+"$E" -r insult -f split=test "$D/vanetik-offensive/vanetik-offensive.tsv"
+echo "## hate (osact2020 dev: hate vs ok+insult)"
+"$E" -r hate -f split=dev -n '*' "$D/osact2020/osact2020.tsv"

@@ -9,7 +9,10 @@
  *   - every output line is one line of valid JSON, an object with "id" and
  *     either "decision" or "error";
  *   - the human report is valid UTF-8 and, without colour, holds no control
- *     characters but newline and tab (a comment cannot drive the terminal).
+ *     characters but newline and tab (a comment cannot drive the terminal);
+ *   - jsonl_parse() (cJSON, jansson when in doubt) reads every line exactly
+ *     as jsonl_parse_reference() (jansson alone) does: same error and
+ *     message, same id, same fields byte for byte.
  *
  * The read chunk, max_line and the engine (default limits or tiny ones, to
  * reach the too-long paths) are chosen from a hash of the input, so the
@@ -42,7 +45,7 @@ static long mem_read(void *ctx, char *dst, size_t n)
 
 static raqib_engine *engines[2];
 static raqib_verdict verdict;
-static raqib_buf out;
+static raqib_buf out, id_a, id_b;
 
 static void setup(void)
 {
@@ -58,6 +61,8 @@ static void setup(void)
 		abort();
 	raqib_verdict_init(&verdict);
 	raqib_buf_init(&out, (size_t)64 << 20);
+	raqib_buf_init(&id_a, (size_t)64 << 20);
+	raqib_buf_init(&id_b, (size_t)64 << 20);
 }
 
 static uint32_t fnv(const uint8_t *p, size_t n)
@@ -83,6 +88,40 @@ static void check_json(const raqib_buf *b)
 		abort();
 	}
 	json_decref(j);
+}
+
+static bool same_field(const char *a, size_t an, const char *b, size_t bn)
+{
+	return !a == !b && an == bn && (!a || !memcmp(a, b, an));
+}
+
+static void check_same_parse(const char *line, size_t len, unsigned long no)
+{
+	jsonl_item a, b;
+	int ra, rb;
+
+	jsonl_item_init(&a);
+	jsonl_item_init(&b);
+	ra = jsonl_parse(&a, line, len, no);
+	rb = jsonl_parse_reference(&b, line, len, no);
+	raqib_buf_reset(&id_a);
+	raqib_buf_reset(&id_b);
+	if (jsonl_put_id(&id_a, a.id) || jsonl_put_id(&id_b, b.id))
+		abort();
+	if (ra != rb || a.err.code != b.err.code || strcmp(a.err.msg, b.err.msg) ||
+	    strcmp(id_a.data, id_b.data) ||
+	    !same_field(a.c.text, a.c.text_len, b.c.text, b.c.text_len) ||
+	    !same_field(a.c.name, a.c.name_len, b.c.name, b.c.name_len) ||
+	    !same_field(a.c.honeypot, a.c.honeypot_len, b.c.honeypot,
+			b.c.honeypot_len) ||
+	    !same_field(a.c.title, a.c.title_len, b.c.title, b.c.title_len) ||
+	    !same_field(a.c.body, a.c.body_len, b.c.body, b.c.body_len)) {
+		fprintf(stderr, "parsers disagree: '%s' vs '%s', id %s vs %s\n",
+			a.err.msg, b.err.msg, id_a.data, id_b.data);
+		abort();
+	}
+	jsonl_item_free(&a);
+	jsonl_item_free(&b);
 }
 
 static void check_human(const raqib_buf *b)
@@ -141,8 +180,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			jsonl_set_too_long(&it, r.line, r.max_line);
 		else if (jsonl_blank(line, len))
 			continue;
-		else
+		else {
+			check_same_parse(line, len, r.line);
 			jsonl_screen_line(eng, &it, &verdict, line, len, r.line);
+		}
 		raqib_buf_reset(&out);
 		if (jsonl_write_result(&out, &it, &verdict))
 			abort();
@@ -153,7 +194,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		check_human(&out);
 		jsonl_item_clear(&it);
 	}
-	jsonl_item_clear(&it);
+	jsonl_item_free(&it);
 	jsonl_reader_free(&r);
 	return 0;
 }

@@ -3,7 +3,7 @@
  * output line (or human report) per comment, in input order.
  *
  * Throughput is the point of this verb, so the loop allocates nothing per
- * line after warm-up beyond jansson's own tree: the reader buffer, the
+ * line after warm-up: the reader buffer, the item's parse arena, the
  * verdict's scratch arena and the output buffer are all reused, and output
  * is batched into 64 KiB write(2) calls unless someone is watching (a tty,
  * or --line-buffered for a pipe to another program that waits per line).
@@ -229,7 +229,7 @@ static int run(const raqib_engine *eng, bool human, bool color,
 		status = CLI_USAGE;
 	raqib_buf_free(&out);
 	raqib_verdict_free(&v);
-	jsonl_item_clear(&it);
+	jsonl_item_free(&it);
 	jsonl_reader_free(&r);
 	return status;
 }

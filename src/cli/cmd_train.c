@@ -16,11 +16,13 @@
 
 static const char train_usage[] =
 	"usage: raqib train --rule RULE --train FILE.tsv [--dev FILE.tsv] --out FILE\n"
-	"                   [--C C] [--min-precision P] [--no-balance] [--hash-bits B]\n";
+	"                   [--C C] [--min-precision P] [--no-balance] [--hash-bits B]\n"
+	"                   [--char-min N]\n";
 
 static const char train_help[] =
 	"usage: raqib train --rule RULE --train FILE.tsv [--dev FILE.tsv] --out FILE\n"
 	"                   [--C C] [--min-precision P] [--no-balance] [--hash-bits B]\n"
+	"                   [--char-min N]\n"
 	"\n"
 	"Trains an L2-regularised logistic regression (liblinear) on hashed\n"
 	"character 1-5-grams, word 1-2-grams and normalization signals, and\n"
@@ -42,6 +44,7 @@ static const char train_help[] =
 	"                     class is >= P (default: the one maximising macro-F1)\n"
 	"  --no-balance       do not weight classes by inverse frequency\n"
 	"  --hash-bits B      feature space 2^B (16..24, default 20)\n"
+	"  --char-min N       shortest character n-gram (1..5, default 1)\n"
 	"  -h, --help         show this help\n"
 	"\n"
 	"exit status: 0 model written, 2 bad usage, bad data or an I/O error.\n";
@@ -50,7 +53,7 @@ typedef struct train_opts {
 	const char *rule, *train, *dev, *out;
 	double C, min_precision;
 	bool no_balance;
-	int hash_bits;
+	int hash_bits, char_min;
 } train_opts;
 
 typedef struct load_ctx {
@@ -82,7 +85,7 @@ static int parse_args(int argc, char **argv, train_opts *o)
 			o->no_balance = true;
 		} else if (!strcmp(a, "--rule") || !strcmp(a, "--train") || !strcmp(a, "--dev") ||
 			   !strcmp(a, "--out") || !strcmp(a, "--C") || !strcmp(a, "--min-precision") ||
-			   !strcmp(a, "--hash-bits")) {
+			   !strcmp(a, "--hash-bits") || !strcmp(a, "--char-min")) {
 			const char *v;
 			if (need(i, argc, a))
 				goto usage;
@@ -102,6 +105,13 @@ static int parse_args(int argc, char **argv, train_opts *o)
 					goto usage;
 				}
 				o->hash_bits = (int)b;
+			} else if (!strcmp(a, "--char-min")) {
+				long b = strtol(v, &end, 10);
+				if (*end || b < 1 || b > 5) {
+					fprintf(stderr, "raqib train: --char-min wants 1..5\n");
+					goto usage;
+				}
+				o->char_min = (int)b;
 			} else {
 				double d = strtod(v, &end);
 				bool prec = !strcmp(a, "--min-precision");
@@ -199,6 +209,8 @@ int cmd_train(int argc, char **argv)
 	feat_spec_default(&spec);
 	if (o.hash_bits)
 		spec.hash_bits = (uint8_t)o.hash_bits;
+	if (o.char_min)
+		spec.char_min = (uint8_t)o.char_min;
 
 	t0 = now();
 	tr = load(o.train, &o, &spec);

@@ -1,5 +1,7 @@
 #include "jsonl.h"
 
+#include <cjson/cJSON.h>
+
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -133,21 +135,46 @@ bool jsonl_blank(const char *line, size_t len)
 
 /* ---- parsing ----------------------------------------------------------- */
 
+/* The first arena block: a 262-byte comment needs under 1 KiB of cJSON
+ * nodes and strings; the arena keeps its largest block, so a long line
+ * grows it once. */
+#define ARENA_FIRST (16 * 1024)
+/* Objects with more members than this go to jansson (hashed duplicate
+ * check) instead of the quadratic one below. */
+#define DUP_CHECK_MAX 32
+
 void jsonl_item_init(jsonl_item *it)
 {
 	memset(it, 0, sizeof *it);
 }
 
+/* Field by field: clearing runs twice per line, and the message buffer is
+ * most of the item. */
 void jsonl_item_clear(jsonl_item *it)
 {
 	json_decref(it->root);
-	memset(it, 0, sizeof *it);
+	it->root = NULL;
+	it->line = 0;
+	it->id = NULL;
+	memset(&it->id_val, 0, sizeof it->id_val);
+	memset(&it->c, 0, sizeof it->c);
+	it->err.code = 0;
+	it->err.msg[0] = 0;
+}
+
+void jsonl_item_free(jsonl_item *it)
+{
+	jsonl_item_clear(it);
+	raqib_arena_free(it->arena);
+	it->arena = NULL;
 }
 
 static int item_fail(jsonl_item *it, int code, const char *fmt, const char *a)
 {
 	return raqib_err_set(&it->err, code, fmt, a);
 }
+
+/* ---- jansson: the reference parse ---- */
 
 /* An optional string member: absent or null leaves *s NULL. */
 static int get_str(jsonl_item *it, json_t *obj, const char *key,
@@ -193,11 +220,39 @@ static int parse_error(jsonl_item *it, const json_error_t *je,
 			     je->column, je->text);
 }
 
-int jsonl_parse(jsonl_item *it, const char *line, size_t len,
-		unsigned long lineno)
+static void set_id_jansson(jsonl_item *it, json_t *j)
+{
+	jsonl_id *id = &it->id_val;
+
+	switch (json_typeof(j)) {
+	case JSON_STRING:
+		id->type = JSONL_ID_STRING;
+		id->s = json_string_value(j);
+		id->n = json_string_length(j);
+		break;
+	case JSON_INTEGER:
+		id->type = JSONL_ID_INTEGER;
+		id->i = json_integer_value(j);
+		break;
+	case JSON_REAL:
+		id->type = JSONL_ID_REAL;
+		id->d = json_real_value(j);
+		break;
+	case JSON_TRUE:
+		id->type = JSONL_ID_TRUE;
+		break;
+	default:
+		id->type = JSONL_ID_FALSE;
+		break;
+	}
+	it->id = id;
+}
+
+int jsonl_parse_reference(jsonl_item *it, const char *line, size_t len,
+			  unsigned long lineno)
 {
 	json_error_t je;
-	json_t *art;
+	json_t *art, *id;
 	int rc;
 
 	jsonl_item_clear(it);
@@ -211,14 +266,12 @@ int jsonl_parse(jsonl_item *it, const char *line, size_t len,
 		return item_fail(it, RAQIB_EARG, "%s",
 				 "a line must be a JSON object");
 
-	it->id = json_object_get(it->root, "id");
-	if (it->id && (json_is_object(it->id) || json_is_array(it->id))) {
-		it->id = NULL;
+	id = json_object_get(it->root, "id");
+	if (id && (json_is_object(id) || json_is_array(id)))
 		return item_fail(it, RAQIB_EARG, "%s",
 				 "\"id\" must be a string or a number");
-	}
-	if (it->id && json_is_null(it->id))
-		it->id = NULL;
+	if (id && !json_is_null(id))
+		set_id_jansson(it, id);
 
 	if (!json_object_get(it->root, "text"))
 		return item_fail(it, RAQIB_EARG, "%s", "missing \"text\"");
@@ -242,6 +295,283 @@ int jsonl_parse(jsonl_item *it, const char *line, size_t len,
 			return rc;
 	}
 	return 0;
+}
+
+/* ---- cJSON: the fast parse ---- */
+
+/* cJSON's hooks take no context: the arena of the parse in progress. */
+static raqib_arena *cjson_arena;
+
+static void *cjson_alloc(size_t n)
+{
+	return cjson_arena ? raqib_arena_alloc(cjson_arena, n) : NULL;
+}
+
+/* Everything goes at once with the arena. */
+static void cjson_free(void *p)
+{
+	(void)p;
+}
+
+static bool is_hex(unsigned char c)
+{
+	return (c >= '0' && c <= '9') || ((c | 0x20) >= 'a' && (c | 0x20) <= 'f');
+}
+
+/* A \u escape cJSON turns into what jansson would: four hex digits, not
+ * 0000 (cJSON reads bad hex and \u0000 as a NUL that ends the string). */
+static bool good_u_escape(const unsigned char *p, size_t n)
+{
+	return n >= 4 && is_hex(p[0]) && is_hex(p[1]) && is_hex(p[2]) &&
+	       is_hex(p[3]) && memcmp(p, "0000", 4);
+}
+
+#ifdef __SSE2__
+#include <emmintrin.h>
+
+/* 16 bytes at p hold only printable ASCII but the backslash and complete
+ * two-byte sequences (Arabic is U+0600..U+06FF): returns how many of them
+ * are done (15 when the last byte starts a sequence), 0 when the scalar
+ * loop must look. */
+static size_t block_plain(const unsigned char *p)
+{
+	__m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
+	/* signed bytes: ASCII is 0..127, 0x80..0xBF is -128..-65, C2..DF is
+	 * -62..-33 */
+	unsigned hi = (unsigned)_mm_movemask_epi8(v);
+	unsigned low = (unsigned)_mm_movemask_epi8(
+		_mm_cmplt_epi8(v, _mm_set1_epi8(0x20))) & ~hi;
+	unsigned bs = (unsigned)_mm_movemask_epi8(
+		_mm_cmpeq_epi8(v, _mm_set1_epi8('\\')));
+	unsigned cont = (unsigned)_mm_movemask_epi8(
+		_mm_cmplt_epi8(v, _mm_set1_epi8((char)0xc0)));
+	unsigned lead = (unsigned)_mm_movemask_epi8(_mm_and_si128(
+		_mm_cmpgt_epi8(v, _mm_set1_epi8((char)0xc1)),
+		_mm_cmplt_epi8(v, _mm_set1_epi8((char)0xe0))));
+
+	if (low | bs | (hi & ~cont & ~lead))
+		return 0;
+	/* every continuation byte right after a lead, and only there */
+	if (cont != ((lead << 1) & 0xffff))
+		return 0;
+	return (lead & 0x8000) ? 15 : 16;
+}
+#endif
+
+/* One code point of a line cJSON may parse alone: strict UTF-8 (jansson's
+ * rules: no overlong forms, surrogates or code points past U+10FFFF), no
+ * byte below 0x20 (cJSON takes any as whitespace, even inside strings;
+ * tab and CR between tokens are legal but rare, jansson handles them), a
+ * \u escape well-formed. Returns its length, 0 to send the line to
+ * jansson. */
+static size_t char_plain(const unsigned char *p, size_t n)
+{
+	unsigned c = p[0];
+
+	if (c >= 0x20 && c < 0x80) {
+		if (c == '\\' && n > 1 && p[1] == 'u' && !good_u_escape(p + 2, n - 2))
+			return 0;
+		return 1;
+	}
+	if (c >= 0xc2 && c <= 0xdf)
+		return n >= 2 && (p[1] & 0xc0) == 0x80 ? 2 : 0;
+	if (c >= 0xe0 && c <= 0xef)
+		return n >= 3 && (p[1] & 0xc0) == 0x80 && (p[2] & 0xc0) == 0x80 &&
+		       !(c == 0xe0 && p[1] < 0xa0) &&
+		       !(c == 0xed && p[1] >= 0xa0) ? 3 : 0;
+	if (c >= 0xf0 && c <= 0xf4)
+		return n >= 4 && (p[1] & 0xc0) == 0x80 && (p[2] & 0xc0) == 0x80 &&
+		       (p[3] & 0xc0) == 0x80 && !(c == 0xf0 && p[1] < 0x90) &&
+		       !(c == 0xf4 && p[1] >= 0x90) ? 4 : 0;
+	return 0;
+}
+
+/* The whole line passes char_plain() and has no BOM (cJSON skips one). */
+static bool bytes_plain(const unsigned char *p, size_t n)
+{
+	size_t i = 0, k, stop;
+
+	if (n >= 3 && p[0] == 0xef && p[1] == 0xbb && p[2] == 0xbf)
+		return false;
+	while (i < n) {
+#ifdef __SSE2__
+		if (n - i >= 16 && (k = block_plain(p + i))) {
+			i += k;
+			continue;
+		}
+		/* the next 16 bytes one by one, then blocks again */
+		stop = n - i > 16 ? i + 16 : n;
+#else
+		stop = n;
+#endif
+		for (; i < stop; i += k)
+			if (!(k = char_plain(p + i, n - i)))
+				return false;
+	}
+	return true;
+}
+
+/* The tree holds nothing jansson might read otherwise: no number (cJSON
+ * accepts 01, 1., +1 and reads every number as a double) and no object
+ * with a duplicate key. */
+static bool tree_plain(const cJSON *j)
+{
+	for (; j; j = j->next) {
+		if (cJSON_IsNumber(j))
+			return false;
+		if (cJSON_IsObject(j)) {
+			const cJSON *a, *b;
+			int k = 0;
+
+			for (a = j->child; a; a = a->next) {
+				if (++k > DUP_CHECK_MAX)
+					return false;
+				for (b = j->child; b != a; b = b->next)
+					if (a->string[0] == b->string[0] &&
+					    !strcmp(a->string, b->string))
+						return false;
+			}
+		}
+		if (j->child && !tree_plain(j->child))
+			return false;
+	}
+	return true;
+}
+
+/* The members we read, found in one pass (keys are unique by now). */
+typedef struct cj_members {
+	const cJSON *id, *text, *name, *honeypot, *article, *title, *body;
+} cj_members;
+
+static void cj_find(const cJSON *obj, cj_members *m)
+{
+	const cJSON *j;
+
+	memset(m, 0, sizeof *m);
+	for (j = obj->child; j; j = j->next) {
+		const char *k = j->string;
+
+		if (!strcmp(k, "text"))
+			m->text = j;
+		else if (!strcmp(k, "id"))
+			m->id = j;
+		else if (!strcmp(k, "name"))
+			m->name = j;
+		else if (!strcmp(k, "honeypot"))
+			m->honeypot = j;
+		else if (!strcmp(k, "article"))
+			m->article = j;
+		else if (!strcmp(k, "title"))
+			m->title = j;
+		else if (!strcmp(k, "body"))
+			m->body = j;
+	}
+}
+
+static int cj_str(jsonl_item *it, const cJSON *j, const char *label,
+		  const char **s, size_t *n)
+{
+	*s = NULL;
+	*n = 0;
+	if (!j || cJSON_IsNull(j))
+		return 0;
+	if (!cJSON_IsString(j))
+		return item_fail(it, RAQIB_EARG, "\"%s\" must be a string", label);
+	*s = j->valuestring;
+	*n = strlen(j->valuestring);
+	return 0;
+}
+
+/* The checks of jsonl_parse_reference() in the same order, on a tree that
+ * tree_plain() accepted. */
+static int fields_cjson(jsonl_item *it, const cJSON *root)
+{
+	const cJSON *id;
+	cj_members m, art;
+	int rc;
+
+	if (!cJSON_IsObject(root))
+		return item_fail(it, RAQIB_EARG, "%s",
+				 "a line must be a JSON object");
+	cj_find(root, &m);
+	id = m.id;
+	if (id && (cJSON_IsObject(id) || cJSON_IsArray(id)))
+		return item_fail(it, RAQIB_EARG, "%s",
+				 "\"id\" must be a string or a number");
+	if (id && !cJSON_IsNull(id)) {
+		it->id_val.type = cJSON_IsString(id) ? JSONL_ID_STRING :
+				  cJSON_IsTrue(id) ? JSONL_ID_TRUE : JSONL_ID_FALSE;
+		if (cJSON_IsString(id)) {
+			it->id_val.s = id->valuestring;
+			it->id_val.n = strlen(id->valuestring);
+		}
+		it->id = &it->id_val;
+	}
+	if (!m.text)
+		return item_fail(it, RAQIB_EARG, "%s", "missing \"text\"");
+	if (!cJSON_IsString(m.text))
+		return item_fail(it, RAQIB_EARG, "%s", "\"text\" must be a string");
+	if ((rc = cj_str(it, m.text, "text", &it->c.text, &it->c.text_len)) ||
+	    (rc = cj_str(it, m.name, "name", &it->c.name, &it->c.name_len)) ||
+	    (rc = cj_str(it, m.honeypot, "honeypot", &it->c.honeypot,
+			 &it->c.honeypot_len)))
+		return rc;
+	if (m.article && !cJSON_IsNull(m.article)) {
+		if (!cJSON_IsObject(m.article))
+			return item_fail(it, RAQIB_EARG, "%s",
+					 "\"article\" must be an object");
+		cj_find(m.article, &art);
+		if ((rc = cj_str(it, art.title, "article.title", &it->c.title,
+				 &it->c.title_len)) ||
+		    (rc = cj_str(it, art.body, "article.body", &it->c.body,
+				 &it->c.body_len)))
+			return rc;
+	}
+	return 0;
+}
+
+/* Parses with cJSON; NULL when jansson must decide. */
+static const cJSON *parse_cjson(jsonl_item *it, const char *line, size_t len)
+{
+	static bool hooked;
+	const char *end = NULL;
+	const cJSON *root;
+
+	if (!len || line[0] != '{' || !bytes_plain((const unsigned char *)line, len))
+		return NULL;
+	if (!it->arena && !(it->arena = raqib_arena_new(ARENA_FIRST)))
+		return NULL;
+	if (!hooked) {
+		cJSON_Hooks h = {cjson_alloc, cjson_free};
+		cJSON_InitHooks(&h);
+		hooked = true;
+	}
+	raqib_arena_reset(it->arena);
+	cjson_arena = it->arena;
+	root = cJSON_ParseWithLengthOpts(line, len, &end, 0);
+	cjson_arena = NULL;
+	if (!root)
+		return NULL;
+	/* cJSON stops after the value; jansson refuses anything but
+	 * whitespace after it. */
+	while (end < line + len && *end == ' ')
+		end++;
+	if (end != line + len || !tree_plain(root))
+		return NULL;
+	return root;
+}
+
+int jsonl_parse(jsonl_item *it, const char *line, size_t len,
+		unsigned long lineno)
+{
+	const cJSON *root;
+
+	jsonl_item_clear(it);
+	it->line = lineno;
+	root = parse_cjson(it, line, len);
+	if (!root)
+		return jsonl_parse_reference(it, line, len, lineno);
+	return fields_cjson(it, root);
 }
 
 void jsonl_set_too_long(jsonl_item *it, unsigned long lineno, size_t max_line)
@@ -376,24 +706,23 @@ int jsonl_put_score(raqib_buf *out, float score)
 	return raqib_buf_add(out, tmp, n);
 }
 
-int jsonl_put_id(raqib_buf *out, const json_t *id)
+int jsonl_put_id(raqib_buf *out, const jsonl_id *id)
 {
 	char tmp[40];
 	int n;
 
 	if (!id)
 		return raqib_buf_add(out, "null", 4);
-	switch (json_typeof(id)) {
-	case JSON_STRING:
-		return jsonl_put_str(out, json_string_value(id), json_string_length(id));
-	case JSON_INTEGER:
-		n = snprintf(tmp, sizeof tmp, "%" JSON_INTEGER_FORMAT,
-			     json_integer_value(id));
+	switch (id->type) {
+	case JSONL_ID_STRING:
+		return jsonl_put_str(out, id->s, id->n);
+	case JSONL_ID_INTEGER:
+		n = snprintf(tmp, sizeof tmp, "%" JSON_INTEGER_FORMAT, id->i);
 		break;
-	case JSON_REAL:
+	case JSONL_ID_REAL:
 		/* As jansson prints reals: round-trip precision, and always
 		 * recognisable as a real. */
-		n = snprintf(tmp, sizeof tmp, "%.17g", json_real_value(id));
+		n = snprintf(tmp, sizeof tmp, "%.17g", id->d);
 		if (n > 0 && (size_t)n < sizeof tmp - 2 &&
 		    !strpbrk(tmp, ".eEnN")) {
 			tmp[n++] = '.';
@@ -401,12 +730,10 @@ int jsonl_put_id(raqib_buf *out, const json_t *id)
 			tmp[n] = 0;
 		}
 		break;
-	case JSON_TRUE:
+	case JSONL_ID_TRUE:
 		return raqib_buf_add(out, "true", 4);
-	case JSON_FALSE:
-		return raqib_buf_add(out, "false", 5);
 	default:
-		return raqib_buf_add(out, "null", 4);
+		return raqib_buf_add(out, "false", 5);
 	}
 	if (n < 0 || (size_t)n >= sizeof tmp)
 		return RAQIB_EARG;

@@ -526,7 +526,7 @@ static void fill_problem(const model_dataset *d, struct problem *p, struct featu
 
 /* Trains one binary LR; returns the weights with + meaning the rule. */
 static struct model *fit(const struct problem *p, double C, const double *wt, double eps,
-			 double *sign)
+			 double *init, double *sign)
 {
 	struct parameter par;
 	int labels[2] = {1, -1};
@@ -540,6 +540,7 @@ static struct model *fit(const struct problem *p, double C, const double *wt, do
 	par.nr_weight = 2;
 	par.weight_label = labels;
 	par.weight = weights;
+	par.init_sol = init;
 	if (check_parameter(p, &par))
 		return NULL;
 	srand(1); /* liblinear's solvers may shuffle with rand() */
@@ -575,7 +576,7 @@ static void platt(const double *margin, const double *y, uint32_t n, double *a, 
 	p.y = (double *)y;
 	p.x = x;
 	p.bias = -1;
-	lm = fit(&p, 1000.0, wt, 1e-4, &sign);
+	lm = fit(&p, 1000.0, wt, 1e-4, NULL, &sign);
 	if (lm && lm->nr_class == 2 && isfinite(lm->w[0]) && lm->w[0] * sign > 0) {
 		*a = sign * lm->w[0];
 		*b = sign * lm->w[1];
@@ -689,7 +690,7 @@ static int tune_on_dev(lin_model *m, const model_dataset *dev, const model_train
 	return 0;
 }
 
-static const double C_GRID[] = {0.5, 1, 2, 4, 8, 16, 32, 64};
+static const double C_GRID[] = {0.5, 1, 2, 4, 8, 16, 32, 64, 128};
 #define NGRID (sizeof C_GRID / sizeof C_GRID[0])
 
 int model_train(const model_dataset *train, const model_dataset *dev,
@@ -700,6 +701,8 @@ int model_train(const model_dataset *train, const model_dataset *dev,
 	struct problem p;
 	double wt[2] = {1.0, 1.0}, eps = o->eps > 0 ? o->eps : 0.01;
 	lin_model *best = NULL;
+	double *warm = NULL; /* the previous C's solution: a warm start */
+	size_t nwarm = ((size_t)1 << train->spec.hash_bits) + 1;
 	model_train_info bi, ci;
 	size_t g, ng;
 	uint32_t i;
@@ -723,21 +726,26 @@ int model_train(const model_dataset *train, const model_dataset *dev,
 		wt[1] = (double)train->n / (2.0 * (train->n - train->npos));
 	}
 	x = malloc((size_t)train->n * sizeof *x);
-	if (!x)
+	warm = calloc(nwarm, sizeof *warm);
+	if (!x || !warm) {
+		free(x);
+		free(warm);
 		return raqib_err_set(err, RAQIB_ENOMEM, "train: out of memory");
+	}
 	fill_problem(train, &p, x);
 	set_print_string_function(quiet);
 
 	ng = (o->C > 0 || !dev) ? 1 : NGRID;
 	for (g = 0; g < ng; g++) {
 		double C = o->C > 0 ? o->C : dev ? C_GRID[g] : 1.0, sign = 1.0;
-		struct model *lm = fit(&p, C, wt, eps, &sign);
+		struct model *lm = fit(&p, C, wt, eps, g ? warm : NULL, &sign);
 		lin_model *m = NULL;
 
 		if (!lm) {
 			rc = raqib_err_set(err, RAQIB_ENOMEM, "train: liblinear failed (C=%g)", C);
 			goto fail;
 		}
+		memcpy(warm, lm->w, nwarm * sizeof *warm);
 		rc = build_image(&train->spec, o->rule, lm->w, sign, &m);
 		free_and_destroy_model(&lm);
 		if (rc) {
@@ -768,10 +776,12 @@ int model_train(const model_dataset *train, const model_dataset *dev,
 	if (info)
 		*info = bi;
 	free(x);
+	free(warm);
 	return 0;
 fail:
 	model_free(best);
 	free(x);
+	free(warm);
 	return rc;
 }
 

@@ -24,6 +24,7 @@
  */
 #include "rule.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #define FOREIGN_MAX_TRANSLIT 48
@@ -33,40 +34,26 @@ typedef struct tok_class {
 	float count;     /* 0 for tokens that say nothing (digits) */
 } tok_class;
 
-/* Arabizi words frequent enough to list; checked on the folded token. */
+/* Arabizi words frequent enough to list; checked on the folded token.
+ * Kept in strcmp order (LC_ALL=C sort): looked up with bsearch. */
 static const char *const arabizi_words[] = {
-	"ana", "enta", "inta", "enti", "inti", "nta", "nti", "ya", "mesh",
-	"mish", "msh", "mch", "mech", "mouch", "bas", "bass", "kifak",
-	"kifik", "kifek", "kifach", "kifech", "chnoua", "chnowa", "chnia",
-	"wallah", "wallahi", "walah", "wlh", "inshallah", "inchallah",
-	"nchallah", "mashallah", "machallah", "hamdoulah", "hamdoullah",
-	"hamdullah", "yalla", "yallah", "habibi", "habibti", "khalas",
-	"yaani", "ya3ni", "sahbi", "barcha", "barsha", "bzaf", "bezaf",
-	"bezzaf", "labas", "rabi", "rabbi", "allah", "ahla", "saha", "sahha",
-	"brabi", "chkoun", "wesh", "wech", "wach", "mabrouk", "mabrook",
-	"shukran", "choukran", "chokran", "3la", "3lik", "m3ak", "ma3ak",
-	"ma3lesh", "ma3lich", "walou", "walo", "kima", "hadi", "hada",
-	"houma", "howa", "huwa", "hiya", "ahna", "e7na", "i7na", "ghir",
-	"barka", "dima", "tawa", "zeda", "famma", "fama", "chwaya", "chouia",
-	"mzyan", "mezyan", "mlih", "kteer", "ktir", "kter", "shu", "shou",
-	"chou", "lesh", "lech", "leh", "ezay", "izay", "keda", "kda", "da",
-	"dah", "el", "il", "wel", "fel", "bel", "lel", "ou", "w", "fi", "ma",
-	"la", "yekhi", "yaser", "yesser", "bark", "3andek", "3andi", "ma3a",
-};
-
-/* Persian/Urdu/Pashto function words, spelled with their own letters.
- * Arabic has no standalone از or با, but a typo can make one, so they count
- * less; که را است are unambiguous. UTF-8, matched on original code points. */
-static const struct {
-	const char *word;
-	float weight;
-} fn_words[] = {
-	{"که", 1.0f}, {"را", 1.0f}, {"است", 1.0f}, {"این", 1.0f},
-	{"می", 1.0f}, {"های", 1.0f}, {"برای", 1.0f}, {"یک", 1.0f},
-	{"هر", 0.5f}, {"از", 0.5f}, {"با", 0.5f}, {"شود", 1.0f},
-	{"ہے", 1.0f}, {"کے", 1.0f}, {"کی", 1.0f}, {"میں", 1.0f},
-	{"اور", 1.0f}, {"سے", 1.0f}, {"کو", 1.0f}, {"ہیں", 1.0f},
-	{"چې", 1.0f}, {"په", 1.0f}, {"ته", 0.5f},
+	"3andek", "3andi", "3la", "3lik", "ahla", "ahna", "allah", "ana",
+	"barcha", "bark", "barka", "barsha", "bas", "bass", "bel", "bezaf",
+	"bezzaf", "brabi", "bzaf", "chkoun", "chnia", "chnoua", "chnowa",
+	"chokran", "chou", "chouia", "choukran", "chwaya", "da", "dah",
+	"dima", "e7na", "el", "enta", "enti", "ezay", "fama", "famma", "fel",
+	"fi", "ghir", "habibi", "habibti", "hada", "hadi", "hamdoulah",
+	"hamdoullah", "hamdullah", "hiya", "houma", "howa", "huwa", "i7na",
+	"il", "inchallah", "inshallah", "inta", "inti", "izay", "kda", "keda",
+	"khalas", "kifach", "kifak", "kifech", "kifek", "kifik", "kima",
+	"kteer", "kter", "ktir", "la", "labas", "lech", "leh", "lel", "lesh",
+	"m3ak", "ma", "ma3a", "ma3ak", "ma3lesh", "ma3lich", "mabrook",
+	"mabrouk", "machallah", "mashallah", "mch", "mech", "mesh", "mezyan",
+	"mish", "mlih", "mouch", "msh", "mzyan", "nchallah", "nta", "nti",
+	"ou", "rabbi", "rabi", "saha", "sahbi", "sahha", "shou", "shu",
+	"shukran", "tawa", "w", "wach", "walah", "wallah", "wallahi", "walo",
+	"walou", "wech", "wel", "wesh", "wlh", "ya", "ya3ni", "yaani",
+	"yalla", "yallah", "yaser", "yekhi", "yesser", "zeda",
 };
 
 /* Arabic-script letters Arabic itself tolerates: Quranic alef wasla and
@@ -102,28 +89,81 @@ static bool is_upper(uint32_t c)
 	return (c >= 'A' && c <= 'Z') || (c >= 0xC0 && c <= 0xDE && c != 0xD7);
 }
 
-static bool utf8_eq_cps(const char *s, const uint32_t *cp, uint32_t n)
-{
-	size_t len = strlen(s), off = 0;
-	uint32_t i = 0, c;
+/* Persian/Urdu/Pashto function words, spelled with their own letters, on
+ * original code points: the weight of the word cp[0..n), 0 for none.
+ * Arabic has no standalone از or با, but a typo can make one, so they count
+ * less; که را است are unambiguous. Asked of every Arabic-script token, so
+ * the word is packed into a key (length, then the low byte of each letter
+ * of the Arabic block) and the compiler makes the search of the switch. */
+#define FN2(a, b) (2ull << 16 | (a) << 8 | (b))
+#define FN3(a, b, c) (3ull << 24 | (a) << 16 | (b) << 8 | (c))
+#define FN4(a, b, c, d) (4ull << 32 | (uint64_t)(a) << 24 | (b) << 16 | (c) << 8 | (d))
 
-	while (off < len) {
-		size_t used = raqib_utf8_decode((const unsigned char *)s + off,
-						len - off, &c);
-		if (!used || i >= n || cp[i] != c)
-			return false;
-		off += used;
-		i++;
+static float fn_word(const uint32_t *cp, uint32_t n)
+{
+	uint64_t key = n;
+
+	if (n < 2 || n > 4)
+		return 0.0f;
+	for (uint32_t i = 0; i < n; i++) {
+		if (cp[i] < 0x0600 || cp[i] > 0x06FF)
+			return 0.0f;
+		key = key << 8 | (cp[i] - 0x0600);
 	}
-	return i == n;
+	switch (key) {
+	case FN2(0xA9, 0x47):             /* که */
+	case FN2(0x31, 0x27):             /* را */
+	case FN3(0x27, 0x33, 0x2A):       /* است */
+	case FN3(0x27, 0xCC, 0x46):       /* این */
+	case FN2(0x45, 0xCC):             /* می */
+	case FN3(0x47, 0x27, 0xCC):       /* های */
+	case FN4(0x28, 0x31, 0x27, 0xCC): /* برای */
+	case FN2(0xCC, 0xA9):             /* یک */
+	case FN3(0x34, 0x48, 0x2F):       /* شود */
+	case FN2(0xC1, 0xD2):             /* ہے */
+	case FN2(0xA9, 0xD2):             /* کے */
+	case FN2(0xA9, 0xCC):             /* کی */
+	case FN3(0x45, 0xCC, 0xBA):       /* میں */
+	case FN3(0x27, 0x48, 0x31):       /* اور */
+	case FN2(0x33, 0xD2):             /* سے */
+	case FN2(0xA9, 0x48):             /* کو */
+	case FN3(0xC1, 0xCC, 0xBA):       /* ہیں */
+	case FN2(0x86, 0xD0):             /* چې */
+	case FN2(0x7E, 0x47):             /* په */
+		return 1.0f;
+	case FN2(0x47, 0x31):             /* هر */
+	case FN2(0x27, 0x32):             /* از */
+	case FN2(0x28, 0x27):             /* با */
+	case FN2(0x2A, 0x47):             /* ته */
+		return 0.5f;
+	default:
+		return 0.0f;
+	}
+}
+
+static int str_cmp(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
 static bool is_listed_arabizi(const text_view *tv, const text_token *t)
 {
-	for (size_t i = 0; i < sizeof arabizi_words / sizeof arabizi_words[0]; i++)
-		if (text_range_eq(tv, t->start, t->end, arabizi_words[i]))
-			return true;
-	return false;
+	/* every listed word is short ASCII: copy the token out and bsearch */
+	char buf[16];
+	const char *key = buf;
+	uint32_t n = t->end - t->start;
+
+	if (n >= sizeof buf)
+		return false;
+	for (uint32_t i = 0; i < n; i++) {
+		uint32_t c = tv->cp[t->start + i];
+		if (c == 0 || c >= 0x80)
+			return false;
+		buf[i] = (char)c;
+	}
+	buf[n] = '\0';
+	return bsearch(&key, arabizi_words, sizeof arabizi_words / sizeof arabizi_words[0],
+		       sizeof arabizi_words[0], str_cmp) != NULL;
 }
 
 /* Digits used as letters: 3 in "3la", 7 in "sa7bi" (not "mp3", "covid19":
@@ -218,13 +258,17 @@ static bool name_like(const text_view *tv, const text_token *t)
 static float persian_evidence(const text_view *tv, const text_token *t, bool *strong)
 {
 	uint32_t os = tv->ostart[t->start], oe = tv->oend[t->end - 1];
-	float weak = 0.0f;
+	float weak = 0.0f, fw;
 
 	/* marks dropped by folding may sit just past the token's last letter */
 	while (oe < tv->norig && tv->orig[oe] >= 0x064B && tv->orig[oe] <= 0x065F)
 		oe++;
 	*strong = false;
 	for (uint32_t i = os; i < oe; i++) {
+		/* the common case: a letter of the Arabic alphabet proper, or
+		 * anything below it, which is neither strong, weak nor ezafe */
+		if (tv->orig[i] < 0x0654 && tv->orig[i] != 0x0620)
+			continue;
 		/* Persian ezafe: hamza above a final heh (مادهٔ), never Arabic */
 		if (strong_letter(tv->orig[i]) ||
 		    (tv->orig[i] == 0x0654 && i > os && tv->orig[i - 1] == 0x0647)) {
@@ -234,11 +278,11 @@ static float persian_evidence(const text_view *tv, const text_token *t, bool *st
 		if (weak_letter(tv->orig[i]) > weak)
 			weak = weak_letter(tv->orig[i]);
 	}
-	for (size_t i = 0; i < sizeof fn_words / sizeof fn_words[0]; i++)
-		if (utf8_eq_cps(fn_words[i].word, tv->orig + os, oe - os)) {
-			*strong = fn_words[i].weight >= 1.0f;
-			return fn_words[i].weight > weak ? fn_words[i].weight : weak;
-		}
+	fw = fn_word(tv->orig + os, oe - os);
+	if (fw > 0.0f) {
+		*strong = fw >= 1.0f;
+		return fw > weak ? fw : weak;
+	}
 	return weak;
 }
 

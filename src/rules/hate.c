@@ -93,8 +93,9 @@ static bool pairs(const lexicon *lx, const text_view *tv, const lex_match *g,
 }
 
 static void scan_field(const rule_input *in, rule_out *out, const lexicon *lx,
-		       const hate_tags *ht, const text_view *tv, raqib_field field)
+		       const text_view *tv, raqib_field field)
 {
+	hate_tags tags, *ht = &tags;
 	lex_match m[HATE_MAX_MATCHES];
 	float w[HATE_MAX_MATCHES];
 	bool used[HATE_MAX_MATCHES];
@@ -107,6 +108,13 @@ static void scan_field(const rule_input *in, rule_out *out, const lexicon *lx,
 	n = lexicon_scan(lx, tv, in->arena, m, HATE_MAX_MATCHES);
 	if (n > HATE_MAX_MATCHES)
 		n = HATE_MAX_MATCHES;
+	if (n == 0)
+		return;
+	/* looked up by name, so only once there is a match to classify */
+	tags.group = lexicon_tag_id(lx, "group");
+	tags.dehuman = lexicon_tag_id(lx, "dehuman");
+	tags.disease = lexicon_tag_id(lx, "disease");
+	tags.violence = lexicon_tag_id(lx, "violence");
 	for (size_t i = 0; i < n; i++) {
 		kind[i] = kind_of(ht, m[i].tag);
 		used[i] = false;
@@ -141,15 +149,10 @@ static void scan_field(const rule_input *in, rule_out *out, const lexicon *lx,
 void rule_hate(const rule_input *in, rule_out *out)
 {
 	const lexicon *lx = in->env ? in->env->lex[LEX_HATE] : NULL;
-	hate_tags ht;
 
 	if (!lx)
 		return;
-	ht.group = lexicon_tag_id(lx, "group");
-	ht.dehuman = lexicon_tag_id(lx, "dehuman");
-	ht.disease = lexicon_tag_id(lx, "disease");
-	ht.violence = lexicon_tag_id(lx, "violence");
-	scan_field(in, out, lx, &ht, in->text, RAQIB_FIELD_TEXT);
+	scan_field(in, out, lx, in->text, RAQIB_FIELD_TEXT);
 	if (in->name && in->name->n)
-		scan_field(in, out, lx, &ht, in->name, RAQIB_FIELD_NAME);
+		scan_field(in, out, lx, in->name, RAQIB_FIELD_NAME);
 }

@@ -189,7 +189,7 @@ static float off_topic_score(uint32_t nwords, uint32_t shared)
 void rule_off_topic(const rule_input *in, rule_out *out)
 {
 	const text_view *tv = in->text;
-	stem_set st;
+	stem_set st, *cached;
 	uint32_t cap = 64, nwords = 0, shared = 0, ntok;
 	uint64_t h[OT_KEYS];
 	float score;
@@ -197,15 +197,27 @@ void rule_off_topic(const rule_input *in, rule_out *out)
 
 	if (!tv || tv->ntok == 0 || !article_given(in))
 		return;
-	ntok = (in->title ? in->title->ntok : 0) + (in->body ? in->body->ntok : 0);
-	while (cap < 2 * OT_KEYS * ntok + 16)
-		cap *= 2;
-	st.mask = cap - 1;
-	st.slot = raqib_arena_calloc(in->arena, cap, sizeof *st.slot);
-	if (!st.slot)
-		return;
-	add_view(in, in->title, &st);
-	add_view(in, in->body, &st);
+	cached = in->article_cache ? in->article_cache[RAQIB_RULE_OFF_TOPIC] : NULL;
+	if (cached) {
+		st = *cached;
+	} else {
+		raqib_arena *a = in->article_arena ? in->article_arena : in->arena;
+		ntok = (in->title ? in->title->ntok : 0) + (in->body ? in->body->ntok : 0);
+		while (cap < 2 * OT_KEYS * ntok + 16)
+			cap *= 2;
+		st.mask = cap - 1;
+		st.slot = raqib_arena_calloc(a, cap, sizeof *st.slot);
+		if (!st.slot)
+			return;
+		add_view(in, in->title, &st);
+		add_view(in, in->body, &st);
+		/* the article's stems serve every comment posted under it */
+		if (in->article_cache && in->article_arena &&
+		    (cached = raqib_arena_alloc(a, sizeof *cached))) {
+			*cached = st;
+			in->article_cache[RAQIB_RULE_OFF_TOPIC] = cached;
+		}
+	}
 	for (uint32_t i = 0; i < tv->ntok; i++) {
 		int k;
 		if (is_reference(tv, &tv->tok[i]))

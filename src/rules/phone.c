@@ -189,16 +189,26 @@ static const ph_country *country_of(const char *d, size_t nd, size_t *cclen)
 
 static bool cp_is(const uint32_t *cp, size_t n, const char *lit, bool prefix)
 {
+	/* Called per word list entry: never measure the literal, stop at the
+	 * first mismatch (a decode stops at the NUL, which continues no
+	 * sequence). */
 	const unsigned char *s = (const unsigned char *)lit;
-	size_t len = strlen(lit), i = 0;
+	size_t i = 0;
 
-	while (len) {
+	while (*s) {
 		uint32_t c;
-		size_t k = raqib_utf8_decode(s, len, &c);
-		if (!k || i >= n || cp[i] != c)
+		size_t k;
+		if (i >= n)
+			return false;
+		if (*s < 0x80) {
+			c = *s;
+			k = 1;
+		} else {
+			k = raqib_utf8_decode(s, 4, &c);
+		}
+		if (!k || cp[i] != c)
 			return false;
 		s += k;
-		len -= k;
 		i++;
 	}
 	return prefix || i == n;
@@ -208,15 +218,19 @@ static bool cp_is(const uint32_t *cp, size_t n, const char *lit, bool prefix)
  * match the whole word, "stem" any word starting with it. */
 static bool word_in(const char *const *list, const uint32_t *cp, size_t n)
 {
-	static const char *const clitics[] = {
-		"وال", "بال", "فال", "كال", "لل", "ال", "و", "ف", "ب", "ل",
+	static const struct {
+		const char *s;
+		size_t n;     /* letters */
+	} clitics[] = {
+		{"وال", 3}, {"بال", 3}, {"فال", 3}, {"كال", 3}, {"لل", 2},
+		{"ال", 2}, {"و", 1}, {"ف", 1}, {"ب", 1}, {"ل", 1},
 	};
 	size_t offs[1 + sizeof clitics / sizeof clitics[0]], no = 0;
 
 	offs[no++] = 0;
 	for (size_t k = 0; k < sizeof clitics / sizeof clitics[0]; k++) {
-		size_t m = strlen(clitics[k]) / 2; /* Arabic: 2 UTF-8 bytes a letter */
-		if (n >= m + 2 && cp_is(cp, n, clitics[k], true))
+		size_t m = clitics[k].n;
+		if (n >= m + 2 && cp_is(cp, n, clitics[k].s, true))
 			offs[no++] = m;
 	}
 	for (const char *const *l = list; *l; l++) {
@@ -343,6 +357,15 @@ typedef struct ph_num {
 	float score;
 } ph_num;
 
+/* Is the word cp[s, e) possibly a spelled digit? What find_digit_words
+ * keeps is an entry, or one behind a conjunction و. */
+static bool digit_word_candidate(const lexicon *lx, const uint32_t *cp,
+				 uint32_t s, uint32_t e)
+{
+	return lexicon_has_word(lx, cp + s, e - s) ||
+	       (e - s > 2 && cp[s] == 0x0648 && lexicon_has_word(lx, cp + s + 1, e - s - 1));
+}
+
 /* Spelled digits: lexicon matches whose whole word (or the word after a
  * conjunction و) is an entry, so that تسعين does not pass as تسع + ين. */
 static uint32_t find_digit_words(const rule_input *in, const text_view *tv,
@@ -359,13 +382,6 @@ static uint32_t find_digit_words(const rule_input *in, const text_view *tv,
 	*out = NULL;
 	if (!lx || !in->arena || tv->ntok == 0)
 		return 0;
-	for (int d = 0; d < 10; d++) {
-		char name[2] = {(char)('0' + d), 0};
-		tags[d] = lexicon_tag_id(lx, name);
-		any = any || tags[d];
-	}
-	if (!any)
-		return 0;
 	max = tv->ntok;
 	m = raqib_arena_alloc(in->arena, max * sizeof *m);
 	dw = raqib_arena_alloc(in->arena, max * sizeof *dw);
@@ -374,6 +390,15 @@ static uint32_t find_digit_words(const rule_input *in, const text_view *tv,
 	nm = lexicon_scan(lx, tv, in->arena, m, max);
 	if (nm > max)
 		nm = max;
+	if (nm == 0)
+		return 0;
+	for (int d = 0; d < 10; d++) {
+		char name[2] = {(char)('0' + d), 0};
+		tags[d] = lexicon_tag_id(lx, name);
+		any = any || tags[d];
+	}
+	if (!any)
+		return 0;
 	for (size_t i = 0; i < nm; i++) {
 		const uint32_t *w = tv->cp + m[i].ns;
 		size_t wn = m[i].ne - m[i].ns;
@@ -386,8 +411,7 @@ static uint32_t find_digit_words(const rule_input *in, const text_view *tv,
 				digit = d;
 		if (digit < 0)
 			continue;
-		if (!lexicon_has_word(lx, w, wn) &&
-		    !(wn > 2 && w[0] == 0x0648 && lexicon_has_word(lx, w + 1, wn - 1)))
+		if (!digit_word_candidate(lx, w, 0, (uint32_t)wn))
 			continue;
 		dw[ndw].ns = m[i].ns;
 		dw[ndw].ne = m[i].ne;
@@ -987,6 +1011,12 @@ static void scan_field(const rule_input *in, rule_out *out,
 
 	if (!tv || tv->n == 0 || !in->arena)
 		return;
+	/* A number has PH_MIN_DIGITS units, each a digit or a spelled digit;
+	 * most comments have neither, and telling so here spares the unit
+	 * collection and the context checks of every digit group. */
+	ndw = find_digit_words(in, tv, &dw);
+	if (tv->stats.digits + ndw < PH_MIN_DIGITS)
+		return;
 	memset(&x, 0, sizeof x);
 	x.tv = tv;
 	x.cp = tv->cp;
@@ -994,7 +1024,6 @@ static void scan_field(const rule_input *in, rule_out *out,
 	x.u = raqib_arena_alloc(in->arena, ((size_t)tv->n / 2 + 1) * sizeof *x.u);
 	if (!x.u)
 		return;
-	ndw = find_digit_words(in, tv, &dw);
 	x.nu = collect_units(tv, dw, ndw, x.u);
 	x.memo_s = raqib_arena_alloc(in->arena, ((size_t)x.nu + 1) * sizeof *x.memo_s);
 	x.memo_k = raqib_arena_alloc(in->arena, ((size_t)x.nu + 1) * sizeof *x.memo_k);
@@ -1002,9 +1031,14 @@ static void scan_field(const rule_input *in, rule_out *out,
 	if (!x.memo_s || !x.memo_k)
 		x.memo_gen = NULL;
 	for (uint32_t i = 0; i < x.nu;) {
-		uint32_t j = i + 1, lead;
+		uint32_t j = i + 1, lead, digits = x.u[i].nd;
 		while (j < x.nu && joinable(&x, &x.u[j - 1], &x.u[j]))
-			j++;
+			digits += x.u[j++].nd;
+		/* no segment of a shorter run is long enough to score */
+		if (digits < PH_MIN_DIGITS) {
+			i = j;
+			continue;
+		}
 		x.r0 = i;
 		x.r1 = j;
 		lead = unit_lead(&x, i).pos;

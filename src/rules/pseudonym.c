@@ -38,6 +38,7 @@
 #define PS_MAX_TOK 32
 #define PS_MAX_SPANS 32
 #define PS_MAX_LEX 32
+#define PS_U8_MAX 40         /* longer than any word of the lists below */
 
 enum { PS_WORD = 0, PS_TITLE, PS_CONNECTOR, PS_KUNYA };
 
@@ -48,6 +49,7 @@ typedef struct ps_tok {
 	bool pseudo;         /* covered by a pseudonym-lexicon match */
 	bool kunya_obj;      /* the "son" of a preceding kunya */
 	bool kunya_real;     /* a kunya whose "son" is a known name */
+	char u8[PS_U8_MAX];  /* the token in UTF-8, "" when longer */
 } ps_tok;
 
 typedef struct ps_range {
@@ -89,13 +91,36 @@ static void soft(ps_ctx *x, float score, uint32_t s, uint32_t e)
 	add_span(x, s, e);
 }
 
-static bool tok_is(const ps_ctx *x, uint32_t k, const char *const *list)
+/* The word lists are kept in strcmp order and searched with bsearch on the
+ * token's UTF-8, which orders like its code points. */
+static int str_cmp(const void *a, const void *b)
 {
-	for (size_t i = 0; list[i]; i++)
-		if (text_range_eq(x->tv, x->t[k].s, x->t[k].e, list[i]))
-			return true;
-	return false;
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
+
+static bool tok_is(const ps_ctx *x, uint32_t k, const char *const *list, size_t n)
+{
+	const char *key = x->t[k].u8;
+	return key[0] && bsearch(&key, list, n, sizeof *list, str_cmp);
+}
+
+static void tok_utf8(const text_view *tv, ps_tok *t)
+{
+	size_t o = 0;
+	for (uint32_t i = t->s; i < t->e; i++) {
+		char b[4];
+		size_t k = raqib_utf8_encode(tv->cp[i], b);
+		if (!k || o + k >= PS_U8_MAX) {
+			o = 0;
+			break;
+		}
+		memcpy(t->u8 + o, b, k);
+		o += k;
+	}
+	t->u8[o] = '\0';
+}
+
+#define LIST(a) a, sizeof a / sizeof a[0]
 
 static bool has_al(const uint32_t *cp, uint32_t s, uint32_t e)
 {
@@ -139,26 +164,27 @@ static bool known_name(const lexicon *lx, const uint32_t *cp, uint32_t s, uint32
 
 static void classify(ps_ctx *x)
 {
+	/* strcmp order (LC_ALL=C sort) */
 	static const char *const titles[] = {
-		"د", "م", "ا", "دكتور", "الدكتور", "دكتوره", "الدكتوره", "مهندس",
-		"المهندس", "مهندسه", "الشيخ", "شيخ", "استاذ", "الاستاذ", "الاستاذه",
-		"الحاج", "حاج", "الحاجه", "السيد", "السيده", "المحامي", "محامي",
-		"اللواء", "العميد", "العقيد", "الكاتب", "الصحفي", "الاعلامي",
-		"المستشار", "مستشار", "dr",
-		"eng", "mr", "mrs", "ms", "prof", NULL
+		"dr", "eng", "mr", "mrs", "ms", "prof", "ا", "استاذ", "الاستاذ",
+		"الاستاذه", "الاعلامي", "الحاج", "الحاجه", "الدكتور", "الدكتوره",
+		"السيد", "السيده", "الشيخ", "الصحفي", "العقيد", "العميد", "الكاتب",
+		"اللواء", "المحامي", "المستشار", "المهندس", "حاج", "د", "دكتور",
+		"دكتوره", "شيخ", "م", "محامي", "مستشار", "مهندس", "مهندسه",
 	};
 	static const char *const connectors[] = {
-		"بن", "بنت", "ابن", "ابنه", "ولد", "ال", "من", NULL
+		"ابن", "ابنه", "ال", "بن", "بنت", "من", "ولد",
 	};
-	static const char *const kunyas[] = {"ابو", "بو", "ام", "ابي", NULL};
+	static const char *const kunyas[] = {"ابو", "ابي", "ام", "بو"};
 
 	for (uint32_t k = 0; k < x->nt; k++) {
 		ps_tok *t = &x->t[k];
-		if (tok_is(x, k, kunyas))
+		tok_utf8(x->tv, t);
+		if (tok_is(x, k, LIST(kunyas)))
 			t->kind = PS_KUNYA;
-		else if (tok_is(x, k, titles))
+		else if (tok_is(x, k, LIST(titles)))
 			t->kind = PS_TITLE;
-		else if (tok_is(x, k, connectors))
+		else if (tok_is(x, k, LIST(connectors)))
 			t->kind = PS_CONNECTOR;
 		else
 			t->name = known_name(x->names, x->tv->cp, t->s, t->e);
@@ -293,8 +319,11 @@ static void shapes(ps_ctx *x)
 	for (i = 0; i < tv->n; i++) {
 		uint32_t c = tv->cp[i];
 		if (text_is_letter(c)) {
-			/* ماااجد is still Majid: alone under the threshold */
-			if (run_len(tv, i) >= 3)
+			/* ماااجد is still Majid: alone under the threshold (a run
+			 * of 3 is collapsed, leaving 3 original code points
+			 * behind the letter) */
+			if (tv->stats.collapsed && tv->oend[i] - tv->ostart[i] >= 3 &&
+			    run_len(tv, i) >= 3)
 				hard(x, 0.45f, i, i + 1);
 		} else if (is_decoration(c)) {
 			/* one star between words (د*أحمد) is a typo; framing
@@ -382,11 +411,13 @@ static void lex_words(ps_ctx *x, const rule_input *in)
 
 	if (!lx || !in->arena)
 		return;
-	nick = lexicon_tag_id(lx, "nick");
-	fan = lexicon_tag_id(lx, "fan");
 	n = lexicon_scan(lx, x->tv, in->arena, m, PS_MAX_LEX);
 	if (n > PS_MAX_LEX)
 		n = PS_MAX_LEX;
+	if (n == 0)
+		return;
+	nick = lexicon_tag_id(lx, "nick");
+	fan = lexicon_tag_id(lx, "fan");
 	for (size_t i = 0; i < n; i++) {
 		float w = m[i].weight;
 		uint32_t ts = m[i].tok_start;
@@ -410,11 +441,12 @@ static void lex_words(ps_ctx *x, const rule_input *in)
  * of a person; after a given name (محمد بن سلمان) it is a patronymic. */
 static void frames(ps_ctx *x)
 {
-	static const char *const child[] = {"بنت", "ابن", "ابنه", "ولد", "بن", NULL};
+	/* strcmp order (LC_ALL=C sort) */
+	static const char *const child[] = {"ابن", "ابنه", "بن", "بنت", "ولد"};
 
 	for (uint32_t k = 0; k + 1 < x->nt; k++) {
 		const ps_tok *o = &x->t[k + 1];
-		if (!tok_is(x, k, child) || x->t[k + 1].pseudo || x->t[k].pseudo)
+		if (!tok_is(x, k, LIST(child)) || x->t[k + 1].pseudo || x->t[k].pseudo)
 			continue;
 		if (k > 0 && (x->t[k - 1].name || x->t[k - 1].kind == PS_WORD))
 			continue;

@@ -44,6 +44,13 @@ typedef struct rule_input {
 	const text_view *body;   /* article body, NULL when no article given */
 	const rule_env *env;
 	raqib_arena *arena;      /* scratch, freed after the comment */
+	/* Per-article state that outlives the comment: comments arrive in runs
+	 * on one article, so what a rule derives from the article (off_topic's
+	 * stem set) is built once in article_arena and kept in the rule's
+	 * article_cache slot until the article changes. Both NULL when there
+	 * is no article. */
+	raqib_arena *article_arena;
+	void **article_cache;    /* RAQIB_RULE_COUNT slots */
 } rule_input;
 
 typedef struct rule_out {

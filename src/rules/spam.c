@@ -123,11 +123,19 @@ static bool is_emoji(uint32_t c)
 	       (c >= 0x2190 && c <= 0x21FF) || c == 0x2764;
 }
 
-static bool is_flood_punct(uint32_t c)
+/* ! ? . , * - _ = ~ # + as a bit mask over 0x20..0x7F: asked of every
+ * code point of every comment. */
+#define FLOOD_ASCII ((1ull << ('!' - 0x20)) | (1ull << ('?' - 0x20)) |     \
+		     (1ull << ('.' - 0x20)) | (1ull << (',' - 0x20)) |     \
+		     (1ull << ('*' - 0x20)) | (1ull << ('-' - 0x20)) |     \
+		     (1ull << ('_' - 0x20)) | (1ull << ('=' - 0x20)) |     \
+		     (1ull << ('#' - 0x20)) | (1ull << ('+' - 0x20)))
+
+static inline bool is_flood_punct(uint32_t c)
 {
-	return c == '!' || c == '?' || c == '.' || c == ',' || c == '*' ||
-	       c == '-' || c == '_' || c == '=' || c == '~' || c == '#' ||
-	       c == '+' || c == 0x061F || c == 0x060C || c == 0x061B || c == 0x2026;
+	if (c >= 0x20 && c < 0x60)
+		return (FLOOD_ASCII >> (c - 0x20)) & 1;
+	return c == '~' || c == 0x061F || c == 0x060C || c == 0x061B || c == 0x2026;
 }
 
 /* Trailing punctuation belongs to the sentence, not to the link. */
@@ -188,9 +196,16 @@ static uint32_t dot_sep(const text_view *tv, uint32_t i, bool *obf)
 	};
 	uint32_t len = 0;
 
-	if (i < tv->n && tv->cp[i] == '.') {
+	if (i >= tv->n)
+		return 0;
+	if (tv->cp[i] == '.') {
 		len = 1;
 		*obf = false;
+	} else if (tv->cp[i] != '[' && tv->cp[i] != '(' && tv->cp[i] != '{' &&
+		   tv->cp[i] != ' ') {
+		/* every disguised form starts with one of these: spare the
+		 * label after each word the walk through the forms */
+		return 0;
 	} else {
 		for (size_t k = 0; forms[k] && !len; k++) {
 			/* forms hold UTF-8; compare code point by code point */
@@ -280,6 +295,8 @@ static uint32_t match_scheme(const text_view *tv, uint32_t i)
 	static const char *const schemes[] = {
 		"https://", "http://", "hxxps://", "hxxp://", "ftp://", NULL
 	};
+	if (tv->cp[i] != 'h' && tv->cp[i] != 'f')
+		return 0;
 	for (size_t k = 0; schemes[k]; k++) {
 		uint32_t l = starts_with(tv, i, schemes[k]);
 		if (l)
@@ -314,15 +331,33 @@ static uint32_t match_at(spam_ctx *x, uint32_t i)
 	return j;
 }
 
+/* The token holding folded position i, or NULL when i is between tokens.
+ * Walks that only move forward keep the cursor *t. */
+static const text_token *token_at(const text_view *tv, uint32_t i, uint32_t *t)
+{
+	while (*t < tv->ntok && tv->tok[*t].end <= i)
+		(*t)++;
+	if (*t < tv->ntok && i >= tv->tok[*t].start)
+		return &tv->tok[*t];
+	return NULL;
+}
+
 static void find_links(spam_ctx *x)
 {
 	const text_view *tv = x->tv;
-	uint32_t i = 0;
+	uint32_t i = 0, t = 0;
 
 	while (i < tv->n) {
 		uint32_t c = tv->cp[i], e, l;
 		bool obf = false, shrt = false;
+		const text_token *tk = token_at(tv, i, &t);
 
+		/* Arabic letters hold no label, '@' or scheme: skip the rest
+		 * of such a word at once */
+		if (tk && tk->flags == TEXT_TOK_ARABIC) {
+			i = tk->end;
+			continue;
+		}
 		if (c == '@') {
 			i = match_at(x, i);
 			continue;
@@ -389,7 +424,7 @@ static bool link_only(const spam_ctx *x)
 static void find_numbers(spam_ctx *x, spam_range *num, uint32_t *nnum)
 {
 	const text_view *tv = x->tv;
-	uint32_t i = 0;
+	uint32_t i = tv->stats.digits ? 0 : tv->n;
 
 	while (i < tv->n) {
 		uint32_t s = i, digits = 0, last = i;
@@ -419,7 +454,7 @@ static void find_numbers(spam_ctx *x, spam_range *num, uint32_t *nnum)
 static bool tok_eq(const text_view *tv, const text_token *a, const text_token *b)
 {
 	uint32_t la = a->end - a->start;
-	return la == b->end - b->start &&
+	return la == b->end - b->start && tv->cp[a->start] == tv->cp[b->start] &&
 	       !memcmp(tv->cp + a->start, tv->cp + b->start, la * sizeof *tv->cp);
 }
 
@@ -443,6 +478,24 @@ static uint32_t run_len(const text_view *tv, uint32_t i)
 	for (uint32_t k = tv->ostart[i]; k < tv->oend[i] && k < tv->norig; k++)
 		n += text_fold_cp(tv->orig[k]) == tv->cp[i];
 	return n;
+}
+
+/* A letter stretched 12 times or more; *longest keeps the longest run.
+ * Called only where 12 original code points stand behind folded i (see
+ * char_floods). */
+static void stretched(spam_ctx *x, uint32_t i, uint32_t *longest)
+{
+	const text_view *tv = x->tv;
+	uint32_t rl;
+
+	if (!text_is_letter(tv->cp[i]))
+		return;
+	rl = run_len(tv, i);
+	if (rl < 12)
+		return;
+	add_flood(x, i, i + 1);
+	if (rl > *longest)
+		*longest = rl;
 }
 
 /* A flood inside a real comment is emphasis (جداااااا، !!!!!!!!, ها ها ها
@@ -507,12 +560,36 @@ static void word_floods(spam_ctx *x)
 static void char_floods(spam_ctx *x)
 {
 	const text_view *tv = x->tv;
-	uint32_t i = 0, nemoji = 0, longest_punct = 0, longest_run = 0;
+	uint32_t i = 0, t = 0, nemoji = 0, longest_punct = 0, longest_run = 0;
 	spam_range emo[SPAM_MAX_RANGES];
 	uint32_t nemo = 0;
+	/* only the collapsing of a run (normalize.c) puts two original
+	 * letters behind one folded letter */
+	bool runs = tv->stats.collapsed > 0;
 
 	while (i < tv->n) {
 		uint32_t c = tv->cp[i], s = i;
+		const text_token *tk = token_at(tv, i, &t);
+
+		/* a word is letters and digits: no emoji or punctuation, at
+		 * most a stretched letter */
+		if (tk) {
+			for (; runs && i < tk->end; i++)
+				if (tv->oend[i] - tv->ostart[i] >= 12)
+					stretched(x, i, &longest_run);
+			i = tk->end;
+			continue;
+		}
+		/* most of the rest are spaces: settle them first */
+		if (c < 0x2190 && !is_flood_punct(c)) {
+			/* a run of 12 needs 12 original code points behind
+			 * the folded one: almost every letter fails that
+			 * before any folding */
+			if (runs && tv->oend[i] - tv->ostart[i] >= 12)
+				stretched(x, i, &longest_run);
+			i++;
+			continue;
+		}
 		if (is_emoji(c)) {
 			uint32_t last = i;
 			while (i < tv->n && (is_emoji(tv->cp[i]) || tv->cp[i] == ' ')) {
@@ -535,11 +612,8 @@ static void char_floods(spam_ctx *x)
 			}
 			continue;
 		}
-		if (text_is_letter(c) && run_len(tv, i) >= 12) {
-			add_flood(x, i, i + 1);
-			if (run_len(tv, i) > longest_run)
-				longest_run = run_len(tv, i);
-		}
+		if (runs && tv->oend[i] - tv->ostart[i] >= 12)
+			stretched(x, i, &longest_run);
 		i++;
 	}
 	if (nemoji >= 10) {
@@ -588,11 +662,13 @@ static spam_lex lex_signals(spam_ctx *x, const rule_input *in)
 
 	if (!lx || !in->arena)
 		return r;
-	promo = lexicon_tag_id(lx, "promo");
-	contact = lexicon_tag_id(lx, "contact");
 	n = lexicon_scan(lx, x->tv, in->arena, m, SPAM_MAX_LEX);
 	if (n > SPAM_MAX_LEX)
 		n = SPAM_MAX_LEX;
+	if (n == 0)
+		return r;
+	promo = lexicon_tag_id(lx, "promo");
+	contact = lexicon_tag_id(lx, "contact");
 	for (size_t k = 0; k < n; k++) {
 		if (in_link(x, m[k].ns, m[k].ne))
 			continue; /* "free" inside a URL path is the URL's */
@@ -677,8 +753,12 @@ void rule_spam(const rule_input *in, rule_out *out)
 
 	if (!in->text || in->text->n == 0)
 		return;
-	memset(&x, 0, sizeof x);
+	/* the range arrays are read only up to their counts: zero the
+	 * counters, not the 1.5 KB behind them */
 	x.tv = in->text;
+	x.nlink = x.nspan = x.nflood = x.ncomp = 0;
+	x.links = x.shorteners = x.obfuscated = x.handles = x.emails = x.numbers = 0;
+	x.flood_score = 0.0f;
 	find_links(&x);
 	find_numbers(&x, num, &nnum);
 	lx = lex_signals(&x, in);

@@ -5,11 +5,15 @@
  * `pool` and indexed by an open-addressing table keyed by a polynomial hash
  * of its code points. An entry (one to LEX_MAX_WORDS words) is then a short
  * sequence of word ids, found in a second open-addressing table keyed by a
- * hash of that sequence. The polynomial hash lets the scanner hash every
- * clitic-stripped stem of a token in O(1) from the token's prefix hashes,
- * and a 64 Kbit Bloom filter over the word hashes rejects almost every stem
- * of an ordinary token without touching the (larger) tables. Stems are
- * sub-ranges of the token, so scanning copies nothing and allocates nothing.
+ * hash of that sequence.
+ *
+ * The word hash does not depend on the lexicon, so the stems of a text are
+ * hashed once for all of them: the first lexicon_scan of a text_view lists
+ * every clitic-stripped stem of every token with its hash (struct lex_prep,
+ * in the scan's arena, hung on the view), and each lexicon then only probes
+ * its Bloom filter — sized to the lexicon, so the small ones stay in L1 —
+ * and, for the few stems that pass, its word table. Stems are sub-ranges of
+ * the token, so nothing is copied.
  *
  * Entries loaded twice (same folded words) keep the later line: a site's
  * override file can lower or raise a weight by repeating the entry.
@@ -26,7 +30,10 @@
 #define LEX_MAX_GAP 4       /* separator code points between spread letters */
 #define LEX_MAX_CAND 8      /* stems of one token found in the word table */
 #define LEX_RING 8          /* tokens whose stems are cached (>= LEX_MAX_WORDS) */
-#define LEX_BLOOM_BITS 16
+#define LEX_MAX_TOK (LEX_MAX_WORD + 5) /* longer tokens have no stem */
+#define LEX_MAX_STEMS 12    /* (1 + 3 prefixes) x (1 + 2 suffixes) */
+#define LEX_BLOOM_MIN 10    /* log2 bits: 128 bytes at least */
+#define LEX_BLOOM_MAX 22    /* 512 KB at most */
 
 #define HASH_P 0x100000001b3ULL
 
@@ -65,8 +72,8 @@ struct lexicon {
 	size_t nents, cents;
 	uint32_t *eslot;    /* entry index + 1, 0 = empty; size emask + 1 */
 	size_t emask;
-	uint64_t bloom[(1u << LEX_BLOOM_BITS) / 64];
-	uint64_t pow[LEX_MAX_WORD + 1]; /* HASH_P^k, to hash any stem in O(1) */
+	uint64_t *bloom;    /* 1 << bloom_bits bits, built once loading ends */
+	unsigned bloom_bits;
 	char tags[LEX_MAX_TAGS][LEX_TAG_LEN];
 	uint16_t ntags;     /* tag 0 is "none" */
 };
@@ -97,16 +104,35 @@ static uint64_t hash_ids(const uint32_t *ids, size_t n)
 	return hash_mix(h);
 }
 
-static bool bloom_test(const lexicon *lx, uint64_t h)
+/* A blocked Bloom filter with two bits per word in the same 64-bit word:
+ * one load answers, and at 32 bits per word it lets through well under 1%
+ * of the stems that are not words. The top bits pick the block, so they
+ * stay independent of the low bits that index the word table. */
+static uint64_t bloom_mask(uint64_t h)
 {
-	uint32_t b = (uint32_t)(h >> (64 - LEX_BLOOM_BITS));
-	return (lx->bloom[b >> 6] >> (b & 63)) & 1;
+	return (1ULL << ((h >> 20) & 63)) | (1ULL << ((h >> 26) & 63));
 }
 
-static void bloom_add(lexicon *lx, uint64_t h)
+static bool bloom_test(const lexicon *lx, uint64_t h)
 {
-	uint32_t b = (uint32_t)(h >> (64 - LEX_BLOOM_BITS));
-	lx->bloom[b >> 6] |= 1ULL << (b & 63);
+	uint64_t m = bloom_mask(h);
+	return (lx->bloom[h >> (64 - lx->bloom_bits + 6)] & m) == m;
+}
+
+static int bloom_build(lexicon *lx)
+{
+	unsigned bits = LEX_BLOOM_MIN;
+	while (bits < LEX_BLOOM_MAX && ((size_t)1 << bits) < lx->nwords * 32)
+		bits++;
+	lx->bloom = calloc((size_t)1 << (bits - 6), sizeof *lx->bloom);
+	if (!lx->bloom)
+		return RAQIB_ENOMEM;
+	lx->bloom_bits = bits;
+	for (size_t i = 0; i < lx->nwords; i++) {
+		uint64_t h = lx->words[i].hash;
+		lx->bloom[h >> (64 - bits + 6)] |= bloom_mask(h);
+	}
+	return 0;
 }
 
 /* ---- tables ----------------------------------------------------------- */
@@ -212,7 +238,6 @@ static int32_t word_intern(lexicon *lx, const uint32_t *cp, size_t n)
 	w->flags = 0;
 	lx->npool += n;
 	slot_put(lx->wslot, lx->wmask, h, (uint32_t)(lx->nwords + 1));
-	bloom_add(lx, h);
 	return (int32_t)lx->nwords++;
 }
 
@@ -396,9 +421,6 @@ int lexicon_load(lexicon **out, const char *data, size_t len, const char *name,
 		goto fail;
 	}
 	lx->ntags = 1;
-	lx->pow[0] = 1;
-	for (size_t k = 1; k <= LEX_MAX_WORD; k++)
-		lx->pow[k] = lx->pow[k - 1] * HASH_P;
 	while (pos < len) {
 		const char *line = data + pos, *nl = memchr(line, '\n', len - pos);
 		size_t n = nl ? (size_t)(nl - line) : len - pos, bad = 0, i = 0;
@@ -424,6 +446,10 @@ int lexicon_load(lexicon **out, const char *data, size_t len, const char *name,
 		if (rc)
 			goto fail;
 	}
+	if (bloom_build(lx)) {
+		rc = raqib_err_set(err, RAQIB_ENOMEM, "%s: out of memory", name);
+		goto fail;
+	}
 	raqib_arena_free(ar);
 	*out = lx;
 	return 0;
@@ -442,6 +468,7 @@ void lexicon_free(lexicon *lx)
 	free(lx->wslot);
 	free(lx->ents);
 	free(lx->eslot);
+	free(lx->bloom);
 	free(lx);
 }
 
@@ -523,6 +550,25 @@ static size_t suffix_lens(const uint32_t *cp, size_t n, size_t *ql)
 	return k;
 }
 
+/* A stem of a token: its code points [s, e) and their hash. The hash is
+ * the same for every lexicon (lexicon_has_word and the word table use it
+ * too), which is what lets one list of stems serve all of them. */
+typedef struct lex_stem {
+	uint64_t h;
+	uint8_t s, e;
+	uint8_t kind;  /* K_PRE | K_SUF bits; 0 = the whole token */
+} lex_stem;
+
+/* Hung on text_view.prep by the first lexicon_scan of the view. */
+struct lex_prep {
+	const uint32_t *cp;     /* the view it was made for: a view whose */
+	const text_token *tok;  /* arrays changed under it gets a new one */
+	uint32_t ntok;
+	uint32_t *first;        /* stems of token t: stem[first[t], first[t + 1]) */
+	lex_stem *stem;
+	uint8_t *run;           /* single letters joinable from token t (<= LEX_MAX_RUN) */
+};
+
 typedef struct cand {
 	uint32_t word;
 	uint32_t kind; /* K_PRE | K_SUF bits; 0 = exact */
@@ -534,20 +580,17 @@ typedef struct tok_cands {
 	cand c[LEX_MAX_CAND];
 } tok_cands;
 
-/* Finds every stem of word cp[0..n) (itself, clitics stripped) that is a
- * lexicon word. `arabic` enables clitic stripping. */
-static uint32_t find_stems(const lexicon *lx, const uint32_t *cp, size_t n,
-			   bool arabic, cand *out)
+/* Every stem of cp[0..n) (itself, clitics stripped), given its prefix
+ * hashes H[i] = hash of cp[0..i) and P[i] = HASH_P^i, so that each stem
+ * costs O(1). `arabic` enables clitic stripping. The order (prefix major,
+ * whole word first) decides ties between equal-weight entries and which
+ * stems survive LEX_MAX_CAND, so it must not change. */
+static uint32_t stems_of(const uint32_t *cp, size_t n, bool arabic,
+			 const uint64_t *H, const uint64_t *P, lex_stem *out)
 {
-	uint64_t H[LEX_MAX_WORD + 8];
-	size_t pl[4] = {0}, ql[4] = {0}, np = 1, nq = 1;
-	uint32_t nc = 0;
+	size_t pl[4] = {0}, ql[3] = {0}, np = 1, nq = 1;
+	uint32_t k = 0;
 
-	if (n == 0 || n > LEX_MAX_WORD + 5)
-		return 0;
-	H[0] = 0;
-	for (size_t i = 0; i < n; i++)
-		H[i + 1] = H[i] * HASH_P + cp[i];
 	if (arabic && n >= 3) {
 		np += prefix_lens(cp, n, pl + 1);
 		nq += suffix_lens(cp, n, ql + 1);
@@ -559,31 +602,194 @@ static uint32_t find_stems(const lexicon *lx, const uint32_t *cp, size_t n,
 				continue;
 			if (e - s > LEX_MAX_WORD)
 				continue;
-			uint64_t h = hash_mix(H[e] - H[s] * lx->pow[e - s]);
-			if (!bloom_test(lx, h))
-				continue;
-			int32_t id = word_find(lx, h, cp + s, e - s);
-			if (id < 0 || nc == LEX_MAX_CAND)
-				continue;
-			out[nc].word = (uint32_t)id;
-			out[nc].kind = (a ? K_PRE : 0) | (b ? K_SUF : 0);
-			nc++;
+			out[k].h = hash_mix(H[e] - H[s] * P[e - s]);
+			out[k].s = (uint8_t)s;
+			out[k].e = (uint8_t)e;
+			out[k].kind = (uint8_t)((a ? K_PRE : 0) | (b ? K_SUF : 0));
+			k++;
 		}
+	}
+	return k;
+}
+
+static void prefix_hashes(const uint32_t *cp, size_t n, uint64_t *H, uint64_t *P)
+{
+	H[0] = 0;
+	P[0] = 1;
+	for (size_t i = 0; i < n; i++) {
+		H[i + 1] = H[i] * HASH_P + cp[i];
+		P[i + 1] = P[i] * HASH_P;
+	}
+}
+
+static uint32_t token_stems(const text_view *tv, uint32_t t, lex_stem *out)
+{
+	uint64_t H[LEX_MAX_TOK + 1], P[LEX_MAX_TOK + 1];
+	const text_token *tk = &tv->tok[t];
+	size_t n = tk->end - tk->start;
+
+	if (n == 0 || n > LEX_MAX_TOK)
+		return 0;
+	prefix_hashes(tv->cp + tk->start, n, H, P);
+	return stems_of(tv->cp + tk->start, n, (tk->flags & TEXT_TOK_ARABIC) != 0,
+			H, P, out);
+}
+
+static uint32_t stem_bound(const text_token *tk)
+{
+	size_t n = tk->end - tk->start;
+	if (n == 0 || n > LEX_MAX_TOK)
+		return 0;
+	return (tk->flags & TEXT_TOK_ARABIC) && n >= 3 ? LEX_MAX_STEMS : 1;
+}
+
+static bool single_letter(const text_view *tv, uint32_t t)
+{
+	const text_token *tk = &tv->tok[t];
+	return tk->end - tk->start == 1 && text_is_letter(tv->cp[tk->start]);
+}
+
+static bool spread_gap(const text_view *tv, uint32_t a, uint32_t b)
+{
+	uint32_t s = tv->tok[a].end, e = tv->tok[b].start;
+	if (e - s > LEX_MAX_GAP)
+		return false;
+	for (uint32_t i = s; i < e; i++) {
+		uint32_t c = tv->cp[i];
+		if (c != ' ' && c != '.' && c != '-' && c != '_' && c != '*')
+			return false;
+	}
+	return true;
+}
+
+/* Length of the run of spread single letters starting at token t (ح م ا ر,
+ * ح.م.ا.ر), given that of the run at t + 1. */
+static uint8_t run_at(const text_view *tv, uint32_t t, uint32_t next)
+{
+	if (!single_letter(tv, t))
+		return 0;
+	if (t + 1 < tv->ntok && next && spread_gap(tv, t, t + 1))
+		return (uint8_t)(next < LEX_MAX_RUN ? next + 1 : LEX_MAX_RUN);
+	return 1;
+}
+
+/* Lists the stems of every token of tv once, for all lexicons. The stem
+ * array is sized for the worst case (LEX_MAX_STEMS per Arabic token) but
+ * filled densely, so only what is used is ever touched. NULL on OOM. */
+static struct lex_prep *prep_build(const text_view *tv, raqib_arena *a)
+{
+	size_t cap = 0, off;
+	uint32_t t, k = 0;
+	struct lex_prep *p;
+	unsigned char *mem;
+
+	for (t = 0; t < tv->ntok; t++)
+		cap += stem_bound(&tv->tok[t]);
+	off = sizeof *p + (-sizeof *p & 15);
+	mem = raqib_arena_alloc(a, off + cap * sizeof(lex_stem) +
+				    ((size_t)tv->ntok + 1) * sizeof(uint32_t) + tv->ntok);
+	if (!mem)
+		return NULL;
+	p = (struct lex_prep *)mem;
+	p->cp = tv->cp;
+	p->tok = tv->tok;
+	p->ntok = tv->ntok;
+	p->stem = (lex_stem *)(mem + off);
+	p->first = (uint32_t *)(p->stem + cap);
+	p->run = (uint8_t *)(p->first + tv->ntok + 1);
+	for (t = 0; t < tv->ntok; t++) {
+		p->first[t] = k;
+		k += token_stems(tv, t, p->stem + k);
+	}
+	p->first[tv->ntok] = k;
+	for (t = tv->ntok; t-- > 0;)
+		p->run[t] = run_at(tv, t, t + 1 < tv->ntok ? p->run[t + 1] : 0);
+	return p;
+}
+
+static const struct lex_prep *prep_get(const text_view *tv, raqib_arena *a)
+{
+	const struct lex_prep *p = tv->prep;
+	if (p && p->cp == tv->cp && p->tok == tv->tok && p->ntok == tv->ntok)
+		return p;
+	if (!a || !(p = prep_build(tv, a)))
+		return NULL;
+	/* The views rules get are the engine's own non-const objects; the
+	 * cache is invisible to them. */
+	((text_view *)tv)->prep = (struct lex_prep *)p;
+	return p;
+}
+
+/* The stems of cp that are words of lx, in stem order. */
+static uint32_t probe(const lexicon *lx, const uint32_t *cp, const lex_stem *st,
+		      uint32_t ns, cand *out)
+{
+	uint32_t nc = 0;
+
+	for (uint32_t i = 0; i < ns; i++) {
+		if (!bloom_test(lx, st[i].h))
+			continue;
+		int32_t id = word_find(lx, st[i].h, cp + st[i].s, st[i].e - st[i].s);
+		if (id < 0 || nc == LEX_MAX_CAND)
+			continue;
+		out[nc].word = (uint32_t)id;
+		out[nc].kind = st[i].kind;
+		nc++;
 	}
 	return nc;
 }
 
-static const tok_cands *cands_of(const lexicon *lx, const text_view *tv,
-				 tok_cands *ring, uint32_t t)
+static bool any_in_bloom(const lexicon *lx, const struct lex_prep *p, uint32_t t)
 {
-	tok_cands *tc = &ring[t % LEX_RING];
+	const lex_stem *st = p->stem + p->first[t], *end = p->stem + p->first[t + 1];
+	unsigned shift = 70 - lx->bloom_bits;
+
+	for (; st < end; st++) {
+		uint64_t m = bloom_mask(st->h);
+		if ((lx->bloom[st->h >> shift] & m) == m)
+			return true;
+	}
+	return false;
+}
+
+typedef struct scan_ctx {
+	const lexicon *lx;
+	const text_view *tv;
+	const struct lex_prep *prep; /* NULL: no arena, stems made per token */
+	tok_cands ring[LEX_RING];
+} scan_ctx;
+
+static const tok_cands *cands_of(scan_ctx *x, uint32_t t)
+{
+	tok_cands *tc = &x->ring[t % LEX_RING];
 	if (tc->tok != t + 1) {
-		const text_token *tk = &tv->tok[t];
+		const uint32_t *cp = x->tv->cp + x->tv->tok[t].start;
 		tc->tok = t + 1;
-		tc->n = find_stems(lx, tv->cp + tk->start, tk->end - tk->start,
-				   (tk->flags & TEXT_TOK_ARABIC) != 0, tc->c);
+		if (x->prep) {
+			uint32_t f = x->prep->first[t];
+			tc->n = probe(x->lx, cp, x->prep->stem + f,
+				      x->prep->first[t + 1] - f, tc->c);
+		} else {
+			lex_stem st[LEX_MAX_STEMS];
+			tc->n = probe(x->lx, cp, st, token_stems(x->tv, t, st), tc->c);
+		}
 	}
 	return tc;
+}
+
+static uint32_t run_of(const scan_ctx *x, uint32_t t)
+{
+	const text_view *tv = x->tv;
+	uint32_t n = 1;
+
+	if (x->prep)
+		return x->prep->run[t];
+	if (!single_letter(tv, t))
+		return 0;
+	while (n < LEX_MAX_RUN && t + n < tv->ntok && single_letter(tv, t + n) &&
+	       spread_gap(tv, t + n - 1, t + n))
+		n++;
+	return n;
 }
 
 typedef struct best {
@@ -611,64 +817,46 @@ static uint32_t popcount2(uint32_t k)
 
 /* Words k of a phrase of nw words: inner words exact, the first may carry
  * a prefix, the last a suffix (وابن الكلب, لعنة الله عليكم). */
-static void phrase_rec(const lexicon *lx, const text_view *tv, tok_cands *ring,
-		       uint32_t t0, uint32_t nw, uint32_t k, uint32_t *ids,
-		       uint32_t strips, best *b)
+static void phrase_rec(scan_ctx *x, uint32_t t0, uint32_t nw, uint32_t k,
+		       uint32_t *ids, uint32_t strips, best *b)
 {
 	if (k == nw) {
-		consider(lx, b, ids, nw, strips);
+		consider(x->lx, b, ids, nw, strips);
 		return;
 	}
-	const tok_cands *tc = cands_of(lx, tv, ring, t0 + k);
+	const tok_cands *tc = cands_of(x, t0 + k);
 	uint32_t need = k == 0 ? W_FIRST : k + 1 == nw ? W_LAST : W_MID;
 	uint32_t allow = (k == 0 ? K_PRE : 0) | (k + 1 == nw ? K_SUF : 0);
 	for (uint32_t i = 0; i < tc->n; i++) {
 		const cand *c = &tc->c[i];
-		if (!(lx->words[c->word].flags & need) || (c->kind & ~allow))
+		if (!(x->lx->words[c->word].flags & need) || (c->kind & ~allow))
 			continue;
 		ids[k] = c->word;
-		phrase_rec(lx, tv, ring, t0, nw, k + 1, ids, strips + popcount2(c->kind), b);
+		phrase_rec(x, t0, nw, k + 1, ids, strips + popcount2(c->kind), b);
 	}
 }
 
-static bool single_letter(const text_view *tv, uint32_t t)
+/* ح م ا ر / ح.م.ا.ر: joins the run of `run` single letters at t and tries
+ * the longest joined prefix first. Returns the number of tokens matched.
+ * Rare enough that its stems are not cached. */
+static uint32_t match_spread(const scan_ctx *x, uint32_t t, uint32_t run, best *b)
 {
-	const text_token *tk = &tv->tok[t];
-	return tk->end - tk->start == 1 && text_is_letter(tv->cp[tk->start]);
-}
-
-static bool spread_gap(const text_view *tv, uint32_t a, uint32_t b)
-{
-	uint32_t s = tv->tok[a].end, e = tv->tok[b].start;
-	if (e - s > LEX_MAX_GAP)
-		return false;
-	for (uint32_t i = s; i < e; i++) {
-		uint32_t c = tv->cp[i];
-		if (c != ' ' && c != '.' && c != '-' && c != '_' && c != '*')
-			return false;
-	}
-	return true;
-}
-
-/* ح م ا ر / ح.م.ا.ر: joins the run of single letters at t and tries the
- * longest joined prefix first. Returns the number of tokens matched. */
-static uint32_t match_spread(const lexicon *lx, const text_view *tv, uint32_t t,
-			     best *b)
-{
-	uint32_t buf[LEX_MAX_RUN], n = 0;
+	uint32_t buf[LEX_MAX_RUN];
+	uint64_t H[LEX_MAX_RUN + 1], P[LEX_MAX_RUN + 1];
+	lex_stem st[LEX_MAX_STEMS];
 	cand c[LEX_MAX_CAND];
+	const text_view *tv = x->tv;
 
-	while (n < LEX_MAX_RUN && t + n < tv->ntok && single_letter(tv, t + n) &&
-	       (n == 0 || spread_gap(tv, t + n - 1, t + n))) {
-		buf[n] = tv->cp[tv->tok[t + n].start];
-		n++;
-	}
-	for (; n >= 2; n--) {
-		uint32_t nc = find_stems(lx, buf, n, text_is_arabic_letter(buf[0]), c);
+	for (uint32_t i = 0; i < run; i++)
+		buf[i] = tv->cp[tv->tok[t + i].start];
+	prefix_hashes(buf, run, H, P);
+	for (uint32_t n = run; n >= 2; n--) {
+		uint32_t ns = stems_of(buf, n, text_is_arabic_letter(buf[0]), H, P, st);
+		uint32_t nc = probe(x->lx, buf, st, ns, c);
 		for (uint32_t i = 0; i < nc; i++) {
-			const lex_word *w = &lx->words[c[i].word];
+			const lex_word *w = &x->lx->words[c[i].word];
 			if (w->single)
-				consider(lx, b, &c[i].word, 1, popcount2(c[i].kind));
+				consider(x->lx, b, &c[i].word, 1, popcount2(c[i].kind));
 		}
 		if (b->ent >= 0)
 			return n;
@@ -696,26 +884,36 @@ static void emit(const lexicon *lx, const text_view *tv, const best *b, uint32_t
 size_t lexicon_scan(const lexicon *lx, const text_view *tv, raqib_arena *a,
 		    lex_match *out, size_t max)
 {
-	tok_cands ring[LEX_RING];
+	scan_ctx x;
 	uint32_t ids[LEX_MAX_WORDS];
 	size_t count = 0;
 
-	(void)a; /* the scan needs no more than the ring on the stack */
-	if (!lx || !tv || lx->nents == 0)
+	if (!lx || !tv || lx->nents == 0 || tv->ntok == 0)
 		return 0;
+	x.lx = lx;
+	x.tv = tv;
+	x.prep = prep_get(tv, a);
 	for (uint32_t i = 0; i < LEX_RING; i++)
-		ring[i].tok = 0;
+		x.ring[i].tok = 0;
 	for (uint32_t t = 0; t < tv->ntok;) {
 		best b = {-1, 0};
-		if (single_letter(tv, t) && t + 1 < tv->ntok) {
-			uint32_t nt = match_spread(lx, tv, t, &b);
+		uint32_t run = run_of(&x, t);
+		if (run >= 2) {
+			uint32_t nt = match_spread(&x, t, run, &b);
 			if (nt) {
 				emit(lx, tv, &b, t, nt, 1, out, max, &count);
 				t += nt;
 				continue;
 			}
 		}
-		if (cands_of(lx, tv, ring, t)->n == 0) {
+		/* Most tokens are no word of the lexicon: ask the Bloom filter
+		 * before setting up candidates. */
+		if (x.prep && !any_in_bloom(lx, x.prep, t)) {
+			t++;
+			continue;
+		}
+		const tok_cands *tc = cands_of(&x, t);
+		if (tc->n == 0) {
 			t++;
 			continue;
 		}
@@ -725,12 +923,12 @@ size_t lexicon_scan(const lexicon *lx, const text_view *tv, raqib_arena *a,
 		for (; nw >= 2; nw--) {
 			if (tv->tok[t + nw - 1].sentence != tv->tok[t].sentence)
 				continue;
-			phrase_rec(lx, tv, ring, t, nw, 0, ids, 0, &b);
+			phrase_rec(&x, t, nw, 0, ids, 0, &b);
 			if (b.ent >= 0)
 				break;
 		}
 		if (b.ent < 0) {
-			const tok_cands *tc = cands_of(lx, tv, ring, t);
+			tc = cands_of(&x, t);
 			for (uint32_t i = 0; i < tc->n; i++) {
 				if (lx->words[tc->c[i].word].single)
 					consider(lx, &b, &tc->c[i].word, 1,

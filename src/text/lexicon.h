@@ -50,7 +50,15 @@ uint16_t lexicon_tag_id(const lexicon *lx, const char *tag);
 
 /* Finds matches in tv. Writes up to `max` matches in text order (longest
  * match wins at each position); returns how many were found in total (may
- * exceed max). Uses `a` for scratch memory. */
+ * exceed max).
+ *
+ * The first scan of a view lists the clitic-stripped stems of all its
+ * tokens with their hashes, in `a`, and hangs them on tv->prep (writing
+ * through the const: views are the caller's own objects); later scans of
+ * the same view with any lexicon reuse them. So `a` must live at least as
+ * long as the view — pass the arena the view was normalized in. With a
+ * NULL `a` (or if it is out of memory) the scan works per token, without
+ * the cache. text_normalize() clears tv->prep. */
 size_t lexicon_scan(const lexicon *lx, const text_view *tv, raqib_arena *a,
 		    lex_match *out, size_t max);
 

@@ -261,6 +261,167 @@ static void test_many_matches(void **state)
 	assert_int_equal(lexicon_scan(NULL, &tv, f->a, m, 2), 0);
 }
 
+/* A second lexicon with words that share stems with the first (كلب) and
+ * its own phrase, clitic and spread-letter matches. */
+static const char lexdata2[] =
+	"كلب\t0.3\tanimal\n"
+	"قطه\t0.4\tanimal\n"
+	"مش عارف\t0.5\tegy\n"
+	"ازاي\t0.6\tegy\n"
+	"=بتاع\t0.2\tegy\n";
+
+static const char *const cache_texts[] = {
+	"يا ابن الكلب انت مش عارف ازاي والقطه حمار",
+	"ح م ا ر و ك ل ب. لعنة الله عليك وبتاع بتاع",
+	"sharmouta! كلبهم قذر، غبي غبي ومش عارفين",
+	"",
+};
+
+static void expect_same(const lex_match *a, size_t na, const lex_match *b, size_t nb)
+{
+	assert_int_equal(na, nb);
+	for (size_t i = 0; i < na && i < 16; i++) {
+		assert_int_equal(a[i].tok_start, b[i].tok_start);
+		assert_int_equal(a[i].tok_end, b[i].tok_end);
+		assert_int_equal(a[i].ns, b[i].ns);
+		assert_int_equal(a[i].ne, b[i].ne);
+		assert_float_equal(a[i].weight, b[i].weight, 0);
+		assert_int_equal(a[i].tag, b[i].tag);
+		assert_int_equal(a[i].evasion, b[i].evasion);
+	}
+}
+
+/* Scans text with lx on a view of its own (no cache yet). */
+static size_t fresh_scan(const lexicon *lx, const char *text, lex_match *m)
+{
+	raqib_arena *a = raqib_arena_new(4096);
+	text_view tv;
+	raqib_err err;
+	assert_non_null(a);
+	assert_int_equal(text_normalize(&tv, a, text, strlen(text), &err), 0);
+	assert_null(tv.prep);
+	size_t n = lexicon_scan(lx, &tv, a, m, 16);
+	raqib_arena_free(a);
+	return n;
+}
+
+/* The stems cached by one lexicon's scan serve the next lexicon exactly as
+ * a fresh view would, in either order, and the cache is made only once. */
+static void test_cache_shared(void **state)
+{
+	fixture *f = *state;
+	lexicon *lx2 = load(lexdata2);
+	const lexicon *order[2][2] = {{f->lx, lx2}, {lx2, f->lx}};
+
+	for (size_t i = 0; i < sizeof cache_texts / sizeof *cache_texts; i++) {
+		for (int o = 0; o < 2; o++) {
+			text_view tv;
+			lex_match m[16], want[16];
+			raqib_err err;
+			const char *text = cache_texts[i];
+			raqib_arena_reset(f->a);
+			assert_int_equal(text_normalize(&tv, f->a, text, strlen(text), &err), 0);
+			size_t n = lexicon_scan(order[o][0], &tv, f->a, m, 16);
+			expect_same(m, n, want, fresh_scan(order[o][0], text, want));
+			const struct lex_prep *p = tv.prep;
+			if (tv.ntok)
+				assert_non_null(p);
+			n = lexicon_scan(order[o][1], &tv, f->a, m, 16);
+			expect_same(m, n, want, fresh_scan(order[o][1], text, want));
+			assert_ptr_equal(tv.prep, p);
+			/* and again with the first, now from the cache */
+			n = lexicon_scan(order[o][0], &tv, f->a, m, 16);
+			expect_same(m, n, want, fresh_scan(order[o][0], text, want));
+			/* without an arena the stems are made per token: same */
+			tv.prep = NULL;
+			n = lexicon_scan(order[o][1], &tv, NULL, m, 16);
+			expect_same(m, n, want, fresh_scan(order[o][1], text, want));
+			assert_null(tv.prep);
+		}
+	}
+	/* the texts above do match something in both lexicons */
+	lex_match m[16];
+	assert_int_equal(fresh_scan(lx2, cache_texts[0], m), 4);
+	assert_int_equal(fresh_scan(f->lx, cache_texts[0], m), 2);
+	lexicon_free(lx2);
+}
+
+/* Re-normalizing a view drops its cache; a view whose arrays changed under
+ * a cache made for another text does not use it. */
+static void test_cache_renormalized(void **state)
+{
+	fixture *f = *state;
+	text_view tv, other;
+	lex_match m[16];
+	raqib_err err;
+	const char *a = "انت حمار", *b = "هذا كلب وذاك غبي";
+
+	raqib_arena_reset(f->a);
+	assert_int_equal(text_normalize(&tv, f->a, a, strlen(a), &err), 0);
+	assert_int_equal(lexicon_scan(f->lx, &tv, f->a, m, 16), 1);
+	assert_string_equal(orig_of(&tv, &m[0]), "حمار");
+	assert_non_null(tv.prep);
+
+	assert_int_equal(text_normalize(&tv, f->a, b, strlen(b), &err), 0);
+	assert_null(tv.prep);
+	assert_int_equal(lexicon_scan(f->lx, &tv, f->a, m, 16), 2);
+	assert_string_equal(orig_of(&tv, &m[0]), "كلب");
+	assert_non_null(tv.prep);
+
+	/* a caller that copies another view over this one but keeps the
+	 * stale pointer still gets matches for the new text */
+	assert_int_equal(text_normalize(&other, f->a, a, strlen(a), &err), 0);
+	struct lex_prep *stale = tv.prep;
+	tv = other;
+	tv.prep = stale;
+	assert_int_equal(lexicon_scan(f->lx, &tv, f->a, m, 16), 1);
+	assert_string_equal(orig_of(&tv, &m[0]), "حمار");
+	assert_ptr_not_equal(tv.prep, stale);
+}
+
+/* Bloom filters are sized to the lexicon: a large one still finds every
+ * word and nothing else. */
+static void test_large_lexicon(void **state)
+{
+	(void)state;
+	static const uint32_t L[28] = {
+		0x0628, 0x062A, 0x062B, 0x062C, 0x062D, 0x062E, 0x062F, 0x0630,
+		0x0631, 0x0632, 0x0633, 0x0634, 0x0635, 0x0636, 0x0637, 0x0638,
+		0x0639, 0x063A, 0x0641, 0x0642, 0x0643, 0x0644, 0x0645, 0x0646,
+		0x0647, 0x0648, 0x064A, 0x0627};
+	const int half = 28 * 28 * 14; /* words i < half are loaded */
+	size_t cap = (size_t)half * 8, o = 0, nw = 0;
+	char *big = malloc(cap);
+	assert_non_null(big);
+	for (int i = 0; i < half; i++) {
+		uint32_t w[3] = {L[i % 28], L[i / 28 % 28], L[i / 784]};
+		if (w[0] == w[1] && w[1] == w[2])
+			continue; /* would collapse to one letter */
+		for (int k = 0; k < 3; k++)
+			o += raqib_utf8_encode(w[k], big + o);
+		big[o++] = '\n';
+		nw++;
+	}
+	lexicon *lx = NULL;
+	raqib_err err;
+	assert_int_equal(lexicon_load(&lx, big, o, "big", &err), 0);
+	free(big);
+	assert_true(nw > 10000);
+	assert_int_equal(lexicon_size(lx), nw);
+	size_t found = 0, wrong = 0;
+	for (int i = 0; i < 28 * 28 * 28; i++) {
+		uint32_t w[3] = {L[i % 28], L[i / 28 % 28], L[i / 784]};
+		if (w[0] == w[1] && w[1] == w[2])
+			continue;
+		bool has = lexicon_has_word(lx, w, 3);
+		found += has && i < half;
+		wrong += has != (i < half);
+	}
+	assert_int_equal(found, nw);
+	assert_int_equal(wrong, 0);
+	lexicon_free(lx);
+}
+
 /* Matches against a 2,000-entry lexicon; prints the time per comment for
  * information only (speed is measured by make bench, not gated here). */
 static void test_speed(void **state)
@@ -324,6 +485,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_phrases_longest, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_evasion, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_many_matches, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_cache_shared, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_cache_renormalized, setup, teardown),
+		cmocka_unit_test(test_large_lexicon),
 		cmocka_unit_test_setup_teardown(test_speed, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -45,11 +45,19 @@ static int out_grow(outbuf *o)
  * run (حمااااار -> حمار, "stuuupid" -> "stupid"): writers stretch letters
  * for emphasis and to slip past word lists. Runs of two stay (اان, "cool").
  */
-static int out_emit(outbuf *o, uint32_t c, uint32_t k, text_stats *st)
+static inline bool letter_fast(uint32_t c)
 {
-	bool letter = c > '9' && text_is_letter(c);
+	if (c < 0x80)
+		return (c | 0x20) >= 'a' && (c | 0x20) <= 'z';
+	if (c >= 0x0621 && c <= 0x064A)
+		return c != 0x0640;
+	return text_is_letter(c);
+}
 
-	if (letter && c == o->run_cp && o->n && o->cp[o->n - 1] == c) {
+static inline int out_emit(outbuf *o, uint32_t c, uint32_t k, text_stats *st)
+{
+	/* run_cp is only ever a letter, so equality implies letter */
+	if (c == o->run_cp && o->n && o->cp[o->n - 1] == c) {
 		o->run_len++;
 		if (o->run_len == 3) {
 			o->n--; /* drop the second copy */
@@ -63,7 +71,7 @@ static int out_emit(outbuf *o, uint32_t c, uint32_t k, text_stats *st)
 			return 0;
 		}
 	} else {
-		o->run_cp = letter ? c : 0;
+		o->run_cp = letter_fast(c) ? c : 0;
 		o->run_len = 1;
 	}
 	if (o->n == o->cap && out_grow(o))
@@ -211,6 +219,23 @@ uint32_t text_fold_cp(uint32_t c)
 	return (uint32_t)utf8proc_tolower((utf8proc_int32_t)c);
 }
 
+/* text_fold_cp for ASCII, U+0621–U+065F and U+0670 (the common case). */
+static inline uint32_t fold_fast(uint32_t c)
+{
+	if (c < 0x80) {
+		if (c >= 'A' && c <= 'Z')
+			return c | 0x20;
+		if (c >= 0x20 && c != 0x7F)
+			return c;
+		if (c == '\n')
+			return c;
+		return c == '\t' || c == '\r' || c == '\v' || c == '\f' ? ' ' : 0;
+	}
+	if (c <= 0x064A)
+		return c == 0x0640 ? 0 : fold_arabic(c);
+	return 0; /* tashkeel */
+}
+
 static bool is_control_format(uint32_t c)
 {
 	return c == 0x00AD || c == 0x061C || (c >= 0x200B && c <= 0x200F) ||
@@ -236,9 +261,9 @@ static int fold_one(outbuf *o, uint32_t c, uint32_t k, text_stats *st)
 	utf8proc_ssize_t m, j;
 	int lbc = 0;
 
-	/* Fast path: ASCII and base Arabic letters never decompose. */
-	if (c < 0x80 || (c >= 0x0621 && c <= 0x064A)) {
-		uint32_t f = text_fold_cp(c);
+	/* Fast path: ASCII, base Arabic letters and tashkeel never decompose. */
+	if (c < 0x80 || (c >= 0x0621 && c <= 0x065F) || c == 0x0670) {
+		uint32_t f = fold_fast(c);
 		if (!f) {
 			drop(o, k, st);
 			return 0;
@@ -270,17 +295,38 @@ static bool is_sentence_end(uint32_t c)
 	       c == 0x061B /* ؛ */ || c == ';' || c == '\n' || c == 0x06D4;
 }
 
+enum { C_LETTER = 1, C_ARABIC = 2, C_LATIN = 4, C_OTHER = 8, C_DIGIT = 16 };
+
+/* Class of a folded code point, fast for ASCII and the Arabic block. */
+static inline unsigned char_class(uint32_t c)
+{
+	if (c < 0x80) {
+		if (c >= '0' && c <= '9')
+			return C_DIGIT;
+		return (c | 0x20) >= 'a' && (c | 0x20) <= 'z' ? C_LETTER | C_LATIN : 0;
+	}
+	if (c >= 0x0621 && c <= 0x064A)
+		return c == 0x0640 ? 0 : C_LETTER | C_ARABIC;
+	if (!text_is_letter(c))
+		return 0;
+	return C_LETTER | (text_is_arabic_letter(c) ? C_ARABIC
+			   : text_is_latin_letter(c) ? C_LATIN : C_OTHER);
+}
+
+/* Words, sentences and the script counts, in one pass over the view. */
 static int tokenize(text_view *tv, raqib_arena *a)
 {
 	uint32_t i = 0, ntok = 0, sent = 0, cap = tv->n / 2 + 1;
 	text_token *tok = raqib_arena_alloc(a, (size_t)cap * sizeof *tok);
+	text_stats *st = &tv->stats;
 	bool in_sentence = false;
 
 	if (!tok)
 		return RAQIB_ENOMEM;
 	while (i < tv->n) {
 		uint32_t c = tv->cp[i], flags = 0, s = i;
-		if (!text_is_digit(c) && !text_is_letter(c)) {
+		unsigned k = char_class(c);
+		if (!k) {
 			/* A dot between digits (24.04.2018, 1.4) ends no sentence. */
 			if (is_sentence_end(c) && in_sentence &&
 			    !(c == '.' && i + 1 < tv->n && text_is_digit(tv->cp[i + 1]) &&
@@ -291,18 +337,25 @@ static int tokenize(text_view *tv, raqib_arena *a)
 			i++;
 			continue;
 		}
-		while (i < tv->n && (text_is_digit(tv->cp[i]) || text_is_letter(tv->cp[i]))) {
-			c = tv->cp[i];
-			if (text_is_digit(c))
+		do {
+			if (k & C_DIGIT) {
 				flags |= TEXT_TOK_DIGIT;
-			else if (text_is_arabic_letter(c))
-				flags |= TEXT_TOK_ARABIC;
-			else if (text_is_latin_letter(c))
-				flags |= TEXT_TOK_LATIN;
-			else
-				flags |= TEXT_TOK_OTHER;
+				st->digits++;
+			} else {
+				st->letters++;
+				if (k & C_ARABIC) {
+					flags |= TEXT_TOK_ARABIC;
+					st->arabic++;
+				} else if (k & C_LATIN) {
+					flags |= TEXT_TOK_LATIN;
+					st->latin++;
+				} else {
+					flags |= TEXT_TOK_OTHER;
+					st->other++;
+				}
+			}
 			i++;
-		}
+		} while (i < tv->n && (k = char_class(tv->cp[i])) != 0);
 		tok[ntok].start = s;
 		tok[ntok].end = i;
 		tok[ntok].flags = flags;
@@ -320,33 +373,34 @@ int text_normalize(text_view *tv, raqib_arena *a, const char *s, size_t len,
 		   raqib_err *err)
 {
 	const unsigned char *p = (const unsigned char *)s;
-	size_t bad = 0, i = 0;
-	long count;
+	size_t i = 0;
 	uint32_t *orig, k = 0;
 	outbuf o;
 
 	memset(tv, 0, sizeof *tv);
-	count = raqib_utf8_count(s, len, &bad);
-	if (count < 0)
-		return raqib_err_set(err, RAQIB_EUTF8,
-				     "invalid UTF-8 at byte %zu", bad);
-	if ((unsigned long)count >= UINT32_MAX / 4)
+	if (len >= UINT32_MAX / 8)
 		return raqib_err_set(err, RAQIB_ETOO_LONG, "text too long");
-	orig = raqib_arena_alloc(a, ((size_t)count + 1) * sizeof *orig);
+	/* One pass decodes, validates and folds; a byte count bounds the code
+	 * point count, so nothing is measured twice. */
+	orig = raqib_arena_alloc(a, (len + 1) * sizeof *orig);
 	memset(&o, 0, sizeof o);
 	o.a = a;
-	if (!orig || out_grow_to(&o, (uint32_t)count + 16))
+	if (!orig || out_grow_to(&o, (uint32_t)len + 16))
 		goto nomem;
 	while (i < len) {
 		uint32_t c;
-		if (p[i] < 0x80) {
+		if (p[i] < 0x80 && p[i]) {
 			c = p[i++];
 		} else {
-			i += raqib_utf8_decode(p + i, len - i, &c);
+			size_t used = raqib_utf8_decode(p + i, len - i, &c);
+			if (!used)
+				return raqib_err_set(err, RAQIB_EUTF8,
+						     "invalid UTF-8 at byte %zu", i);
+			i += used;
+			if (c >= 0x0679 && text_is_persian_only(c))
+				tv->stats.persian_only++;
 		}
 		orig[k] = c;
-		if (c >= 0x0600 && text_is_persian_only(c))
-			tv->stats.persian_only++;
 		if (fold_one(&o, c, k, &tv->stats))
 			goto nomem;
 		k++;
@@ -359,20 +413,6 @@ int text_normalize(text_view *tv, raqib_arena *a, const char *s, size_t len,
 	tv->ostart = o.os;
 	tv->oend = o.oe;
 	tv->n = o.n;
-	for (k = 0; k < o.n; k++) {
-		uint32_t c = o.cp[k];
-		if (text_is_digit(c)) {
-			tv->stats.digits++;
-		} else if (c > ' ' && text_is_letter(c)) {
-			tv->stats.letters++;
-			if (text_is_arabic_letter(c))
-				tv->stats.arabic++;
-			else if (text_is_latin_letter(c))
-				tv->stats.latin++;
-			else
-				tv->stats.other++;
-		}
-	}
 	if (tokenize(tv, a))
 		goto nomem;
 	return 0;

@@ -63,6 +63,10 @@ typedef struct text_view {
 	uint32_t ntok;
 	uint32_t nsent;
 	text_stats stats;
+	/* Per-text cache owned by lexicon.c (stem hashes of every token, shared
+	 * by all lexicons); NULL until the first lexicon_scan, which fills it
+	 * in the arena it is given. The view's owner treats it as opaque. */
+	struct lex_prep *prep;
 } text_view;
 
 /* Normalizes UTF-8 `s` into `tv`. Returns 0, or RAQIB_EUTF8 with a message

@@ -19,9 +19,21 @@ struct raqib_engine {
 	rule_env env;
 };
 
+/* The last article seen, normalized once: a page's comments share it. */
+typedef struct article_cache {
+	raqib_arena *arena;
+	uint64_t hash;
+	size_t title_len, body_len;
+	char *copy;                 /* title then body, to confirm a hash hit */
+	bool valid;
+	text_view title, body;
+	void *rule_cache[RAQIB_RULE_COUNT];
+} article_cache;
+
 typedef struct verdict_priv {
 	raqib_arena *arena;
 	raqib_buf shortened;
+	article_cache art;
 } verdict_priv;
 
 static const char *lex_files[] = {
@@ -146,6 +158,7 @@ void raqib_verdict_free(raqib_verdict *v)
 	verdict_priv *p = v->priv_;
 	if (p) {
 		raqib_arena_free(p->arena);
+		raqib_arena_free(p->art.arena);
 		raqib_buf_free(&p->shortened);
 		free(p);
 	}
@@ -292,11 +305,65 @@ nomem:
 	return raqib_err_set(err, RAQIB_ENOMEM, "out of memory shortening text");
 }
 
+static uint64_t hash_bytes(uint64_t h, const char *s, size_t n)
+{
+	/* 8 bytes per step: an article body is hashed once per comment */
+	const uint64_t m = 0x9E3779B97F4A7C15ull;
+	size_t i = 0;
+	for (; i + 8 <= n; i += 8) {
+		uint64_t w;
+		memcpy(&w, s + i, 8);
+		h = (h ^ w) * m;
+		h ^= h >> 29;
+	}
+	for (; i < n; i++)
+		h = (h ^ (unsigned char)s[i]) * m;
+	return h ^ n;
+}
+
+/* Normalizes the comment's article into the cache unless it is the one
+ * already there. Errors leave the cache empty. */
+static int load_article(verdict_priv *p, const raqib_comment *c, raqib_err *err)
+{
+	article_cache *ac = &p->art;
+	size_t tl = c->title ? c->title_len : 0, bl = c->body ? c->body_len : 0;
+	uint64_t h = hash_bytes(hash_bytes(0, c->title, tl), c->body, bl);
+	int rc;
+
+	if (ac->valid && ac->hash == h && ac->title_len == tl && ac->body_len == bl &&
+	    (tl == 0 || !memcmp(ac->copy, c->title, tl)) &&
+	    (bl == 0 || !memcmp(ac->copy + tl, c->body, bl))) {
+		/* lexicon caches of the views live in the per-comment arena */
+		ac->title.prep = NULL;
+		ac->body.prep = NULL;
+		return 0;
+	}
+	if (!ac->arena && !(ac->arena = raqib_arena_new(64 * 1024)))
+		return raqib_err_set(err, RAQIB_ENOMEM, "out of memory");
+	raqib_arena_reset(ac->arena);
+	ac->valid = false;
+	memset(ac->rule_cache, 0, sizeof ac->rule_cache);
+	if (!(ac->copy = raqib_arena_alloc(ac->arena, tl + bl + 1)))
+		return raqib_err_set(err, RAQIB_ENOMEM, "out of memory");
+	if (tl)
+		memcpy(ac->copy, c->title, tl);
+	if (bl)
+		memcpy(ac->copy + tl, c->body, bl);
+	if ((rc = normalize_field(&ac->title, ac->arena, c->title, tl, "article title", 0, err)) ||
+	    (rc = normalize_field(&ac->body, ac->arena, c->body, bl, "article body", 0, err)))
+		return rc;
+	ac->hash = h;
+	ac->title_len = tl;
+	ac->body_len = bl;
+	ac->valid = true;
+	return 0;
+}
+
 int raqib_screen(const raqib_engine *eng, const raqib_comment *c,
 		 raqib_verdict *v, raqib_err *err)
 {
 	verdict_priv *p = v->priv_;
-	text_view text, name, title, body;
+	text_view text, name;
 	rule_input in;
 	rule_out out = {v};
 	uint32_t i, kept = 0;
@@ -332,13 +399,12 @@ int raqib_screen(const raqib_engine *eng, const raqib_comment *c,
 	in.env = &eng->env;
 	in.arena = p->arena;
 	if (c->title || c->body) {
-		if ((rc = normalize_field(&title, p->arena, c->title, c->title_len,
-					  "article title", 0, err)) ||
-		    (rc = normalize_field(&body, p->arena, c->body, c->body_len,
-					  "article body", 0, err)))
+		if ((rc = load_article(p, c, err)))
 			return rc;
-		in.title = &title;
-		in.body = &body;
+		in.title = &p->art.title;
+		in.body = &p->art.body;
+		in.article_arena = p->art.arena;
+		in.article_cache = p->art.rule_cache;
 	}
 
 	for (int r = 0; r < RAQIB_RULE_COUNT; r++)

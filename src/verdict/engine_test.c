@@ -212,6 +212,52 @@ static void test_properties(void **state)
 	raqib_verdict_free(&v2);
 }
 
+
+/* The article cache: a verdict reused across comments on different
+ * articles, including one edited in place in the same buffer, gives the
+ * same answers as a fresh verdict. */
+static void test_article_cache(void **state)
+{
+	static const char *comment =
+		"أرى أن المشير خليفة حفتر قاد الجيش الليبي في بنغازي ضد الجماعات المسلحة وأن حكومة الوفاق في طرابلس عاجزة";
+	static const char *art_a =
+		"حفتر والجيش الليبي في بنغازي: قاد المشير خليفة حفتر عملية عسكرية ضد الجماعات المسلحة بينما حكومة الوفاق في طرابلس";
+	static const char *art_b =
+		"أسعار القهوة العالمية ترتفع بسبب الجفاف في البرازيل وتراجع المحاصيل وزيادة الطلب في الأسواق الآسيوية على البن";
+	char buf[1024];
+	raqib_verdict v, fresh;
+	raqib_err err;
+	raqib_comment c = {0};
+	const char *seq[] = {art_a, art_b, art_a, art_a, art_b};
+	(void)state;
+	raqib_verdict_init(&v);
+	c.text = comment;
+	c.text_len = strlen(comment);
+	c.name = "سالم الفيتوري";
+	c.name_len = strlen(c.name);
+	c.title = "مقال";
+	c.title_len = strlen(c.title);
+	for (size_t i = 0; i < sizeof seq / sizeof seq[0]; i++) {
+		int off_cached = 0, off_fresh = 0;
+		/* same buffer, new content: the cache must notice */
+		snprintf(buf, sizeof buf, "%s", seq[i]);
+		c.body = buf;
+		c.body_len = strlen(buf);
+		assert_int_equal(raqib_screen(ENG, &c, &v, &err), 0);
+		raqib_verdict_init(&fresh);
+		assert_int_equal(raqib_screen(ENG, &c, &fresh, &err), 0);
+		for (uint32_t k = 0; k < v.nfindings; k++)
+			off_cached |= v.findings[k].rule == RAQIB_RULE_OFF_TOPIC;
+		for (uint32_t k = 0; k < fresh.nfindings; k++)
+			off_fresh |= fresh.findings[k].rule == RAQIB_RULE_OFF_TOPIC;
+		assert_int_equal(off_cached, off_fresh);
+		assert_int_equal(off_cached, seq[i] == art_b);
+		assert_int_equal(v.decision, fresh.decision);
+		raqib_verdict_free(&fresh);
+	}
+	raqib_verdict_free(&v);
+}
+
 static void test_policy(void **state)
 {
 	raqib_verdict v;
@@ -246,6 +292,7 @@ int main(void)
 		cmocka_unit_test(test_config_errors),
 		cmocka_unit_test(test_limits),
 		cmocka_unit_test(test_policy),
+		cmocka_unit_test(test_article_cache),
 		cmocka_unit_test(test_properties),
 	};
 	raqib_config cfg;
