@@ -44,7 +44,7 @@ static const char train_help[] =
 	"                     class is >= P (default: the one maximising macro-F1)\n"
 	"  --no-balance       do not weight classes by inverse frequency\n"
 	"  --hash-bits B      feature space 2^B (16..24, default 20)\n"
-	"  --char-min N       shortest character n-gram (1..5, default 1)\n"
+	"  --char-min N       shortest character n-gram (1..5, default 2)\n"
 	"  -h, --help         show this help\n"
 	"\n"
 	"exit status: 0 model written, 2 bad usage, bad data or an I/O error.\n";

@@ -41,7 +41,7 @@ static inline uint32_t fmix32(uint32_t h)
 void feat_spec_default(feat_spec *spec)
 {
 	spec->hash_bits = 20;
-	spec->char_min = 1;
+	spec->char_min = 2;
 	spec->char_max = 5;
 	spec->word_max = 2;
 	spec->flags = FEAT_CHARS | FEAT_WORDS | FEAT_DENSE;

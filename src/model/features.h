@@ -60,7 +60,9 @@ typedef struct feat_spec {
 	uint32_t flags;     /* FEAT_* */
 } feat_spec;
 
-/* The spec the shipped models use: 2^20 slots, chars 1-5, words 1-2, dense. */
+/* The spec the shipped models use: 2^20 slots, chars 2-5, words 1-2, dense.
+ * No char 1-grams: single letters made useless explanations ("ق") and
+ * cost a fifth of the extraction time (models/insult.md has the figures). */
 void feat_spec_default(feat_spec *spec);
 /* Returns 0 or RAQIB_EARG with a message naming the bad field. */
 int feat_spec_check(const feat_spec *spec, raqib_err *err);

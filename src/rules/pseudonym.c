@@ -38,7 +38,7 @@
 #define PS_MAX_TOK 32
 #define PS_MAX_SPANS 32
 #define PS_MAX_LEX 32
-#define PS_U8_MAX 40         /* longer than any word of the lists below */
+#define PS_U8_MAX 40         /* longer than any word of ps_words */
 
 enum { PS_WORD = 0, PS_TITLE, PS_CONNECTOR, PS_KUNYA };
 
@@ -49,7 +49,7 @@ typedef struct ps_tok {
 	bool pseudo;         /* covered by a pseudonym-lexicon match */
 	bool kunya_obj;      /* the "son" of a preceding kunya */
 	bool kunya_real;     /* a kunya whose "son" is a known name */
-	char u8[PS_U8_MAX];  /* the token in UTF-8, "" when longer */
+	bool child;          /* بنت ابن ابنه ولد بن: may open a nickname frame */
 } ps_tok;
 
 typedef struct ps_range {
@@ -91,36 +91,64 @@ static void soft(ps_ctx *x, float score, uint32_t s, uint32_t e)
 	add_span(x, s, e);
 }
 
-/* The word lists are kept in strcmp order and searched with bsearch on the
- * token's UTF-8, which orders like its code points. */
-static int str_cmp(const void *a, const void *b)
+/* The words a signature is built around. W_CHILD is a connector that may
+ * open a nickname frame (بنت الرياض). One list in strcmp order (LC_ALL=C
+ * sort), searched with bsearch on the token's UTF-8, which orders like its
+ * code points: every word of every signature is looked up. */
+enum { W_NONE = 0, W_KUNYA, W_TITLE, W_CONNECTOR, W_CHILD };
+
+typedef struct ps_word {
+	const char *w;
+	uint8_t kind;
+} ps_word;
+
+static const ps_word ps_words[] = {
+		{"dr", W_TITLE}, {"eng", W_TITLE}, {"mr", W_TITLE},
+		{"mrs", W_TITLE}, {"ms", W_TITLE}, {"prof", W_TITLE},
+		{"ا", W_TITLE}, {"ابن", W_CHILD}, {"ابنه", W_CHILD},
+		{"ابو", W_KUNYA}, {"ابي", W_KUNYA}, {"استاذ", W_TITLE},
+		{"ال", W_CONNECTOR}, {"الاستاذ", W_TITLE},
+		{"الاستاذه", W_TITLE}, {"الاعلامي", W_TITLE},
+		{"الحاج", W_TITLE}, {"الحاجه", W_TITLE},
+		{"الدكتور", W_TITLE}, {"الدكتوره", W_TITLE},
+		{"السيد", W_TITLE}, {"السيده", W_TITLE}, {"الشيخ", W_TITLE},
+		{"الصحفي", W_TITLE}, {"العقيد", W_TITLE},
+		{"العميد", W_TITLE}, {"الكاتب", W_TITLE},
+		{"اللواء", W_TITLE}, {"المحامي", W_TITLE},
+		{"المستشار", W_TITLE}, {"المهندس", W_TITLE}, {"ام", W_KUNYA},
+		{"بن", W_CHILD}, {"بنت", W_CHILD}, {"بو", W_KUNYA},
+		{"حاج", W_TITLE}, {"د", W_TITLE}, {"دكتور", W_TITLE},
+		{"دكتوره", W_TITLE}, {"شيخ", W_TITLE}, {"م", W_TITLE},
+		{"محامي", W_TITLE}, {"مستشار", W_TITLE}, {"من", W_CONNECTOR},
+		{"مهندس", W_TITLE}, {"مهندسه", W_TITLE}, {"ولد", W_CHILD},
+};
+
+static int word_cmp(const void *key, const void *ent)
 {
-	return strcmp(*(const char *const *)a, *(const char *const *)b);
+	return strcmp(key, ((const ps_word *)ent)->w);
 }
 
-static bool tok_is(const ps_ctx *x, uint32_t k, const char *const *list, size_t n)
+/* W_* of folded range [s, e). */
+static int word_kind(const text_view *tv, uint32_t s, uint32_t e)
 {
-	const char *key = x->t[k].u8;
-	return key[0] && bsearch(&key, list, n, sizeof *list, str_cmp);
-}
-
-static void tok_utf8(const text_view *tv, ps_tok *t)
-{
+	char u8[PS_U8_MAX];
+	const ps_word *w;
 	size_t o = 0;
-	for (uint32_t i = t->s; i < t->e; i++) {
+
+	for (uint32_t i = s; i < e; i++) {
 		char b[4];
 		size_t k = raqib_utf8_encode(tv->cp[i], b);
-		if (!k || o + k >= PS_U8_MAX) {
-			o = 0;
-			break;
-		}
-		memcpy(t->u8 + o, b, k);
+		if (!k || o + k >= PS_U8_MAX)
+			return W_NONE;
+		memcpy(u8 + o, b, k);
 		o += k;
 	}
-	t->u8[o] = '\0';
+	u8[o] = '\0';
+	w = bsearch(u8, ps_words, sizeof ps_words / sizeof ps_words[0],
+		    sizeof ps_words[0], word_cmp);
+	return w ? w->kind : W_NONE;
 }
 
-#define LIST(a) a, sizeof a / sizeof a[0]
 
 static bool has_al(const uint32_t *cp, uint32_t s, uint32_t e)
 {
@@ -164,27 +192,15 @@ static bool known_name(const lexicon *lx, const uint32_t *cp, uint32_t s, uint32
 
 static void classify(ps_ctx *x)
 {
-	/* strcmp order (LC_ALL=C sort) */
-	static const char *const titles[] = {
-		"dr", "eng", "mr", "mrs", "ms", "prof", "ا", "استاذ", "الاستاذ",
-		"الاستاذه", "الاعلامي", "الحاج", "الحاجه", "الدكتور", "الدكتوره",
-		"السيد", "السيده", "الشيخ", "الصحفي", "العقيد", "العميد", "الكاتب",
-		"اللواء", "المحامي", "المستشار", "المهندس", "حاج", "د", "دكتور",
-		"دكتوره", "شيخ", "م", "محامي", "مستشار", "مهندس", "مهندسه",
-	};
-	static const char *const connectors[] = {
-		"ابن", "ابنه", "ال", "بن", "بنت", "من", "ولد",
-	};
-	static const char *const kunyas[] = {"ابو", "ابي", "ام", "بو"};
-
 	for (uint32_t k = 0; k < x->nt; k++) {
 		ps_tok *t = &x->t[k];
-		tok_utf8(x->tv, t);
-		if (tok_is(x, k, LIST(kunyas)))
+		int kind = word_kind(x->tv, t->s, t->e);
+		t->child = kind == W_CHILD;
+		if (kind == W_KUNYA)
 			t->kind = PS_KUNYA;
-		else if (tok_is(x, k, LIST(titles)))
+		else if (kind == W_TITLE)
 			t->kind = PS_TITLE;
-		else if (tok_is(x, k, LIST(connectors)))
+		else if (kind == W_CONNECTOR || kind == W_CHILD)
 			t->kind = PS_CONNECTOR;
 		else
 			t->name = known_name(x->names, x->tv->cp, t->s, t->e);
@@ -441,12 +457,9 @@ static void lex_words(ps_ctx *x, const rule_input *in)
  * of a person; after a given name (محمد بن سلمان) it is a patronymic. */
 static void frames(ps_ctx *x)
 {
-	/* strcmp order (LC_ALL=C sort) */
-	static const char *const child[] = {"ابن", "ابنه", "بن", "بنت", "ولد"};
-
 	for (uint32_t k = 0; k + 1 < x->nt; k++) {
 		const ps_tok *o = &x->t[k + 1];
-		if (!tok_is(x, k, LIST(child)) || x->t[k + 1].pseudo || x->t[k].pseudo)
+		if (!x->t[k].child || x->t[k + 1].pseudo || x->t[k].pseudo)
 			continue;
 		if (k > 0 && (x->t[k - 1].name || x->t[k - 1].kind == PS_WORD))
 			continue;

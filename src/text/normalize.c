@@ -54,7 +54,7 @@ static inline bool letter_fast(uint32_t c)
 	return text_is_letter(c);
 }
 
-static inline int out_emit(outbuf *o, uint32_t c, uint32_t k, text_stats *st)
+static inline __attribute__((always_inline)) int out_emit(outbuf *o, uint32_t c, uint32_t k, text_stats *st)
 {
 	/* run_cp is only ever a letter, so equality implies letter */
 	if (c == o->run_cp && o->n && o->cp[o->n - 1] == c) {
@@ -74,7 +74,7 @@ static inline int out_emit(outbuf *o, uint32_t c, uint32_t k, text_stats *st)
 		o->run_cp = letter_fast(c) ? c : 0;
 		o->run_len = 1;
 	}
-	if (o->n == o->cap && out_grow(o))
+	if (__builtin_expect(o->n == o->cap, 0) && out_grow(o))
 		return RAQIB_ENOMEM;
 	o->cp[o->n] = c;
 	o->os[o->n] = k;
@@ -264,6 +264,18 @@ static int fold_one(outbuf *o, uint32_t c, uint32_t k, text_stats *st)
 	/* Fast path: ASCII, base Arabic letters and tashkeel never decompose. */
 	if (c < 0x80 || (c >= 0x0621 && c <= 0x065F) || c == 0x0670) {
 		uint32_t f = fold_fast(c);
+		if (!f) {
+			drop(o, k, st);
+			return 0;
+		}
+		return out_emit(o, f, k, st);
+	}
+	/* The rest of the Arabic block (punctuation ، ؛ ؟, digits, Quranic
+	 * marks, extended letters) has no decomposition but ٵ ٶ ٷ ٸ. */
+	if (c >= 0x0600 && c <= 0x06FF && !(c >= 0x0675 && c <= 0x0678)) {
+		uint32_t f = text_fold_cp(c);
+		if (c == 0x061C)
+			st->controls++;
 		if (!f) {
 			drop(o, k, st);
 			return 0;

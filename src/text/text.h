@@ -46,10 +46,13 @@ typedef struct text_stats {
 	uint32_t latin;         /* Latin letters */
 	uint32_t other;         /* letters of other scripts */
 	uint32_t persian_only;  /* letters used by Persian/Urdu/Kurdish/Pashto, not Arabic (original cps) */
-	uint32_t digits;
+	uint32_t digits;        /* exactly the ASCII digits of the folded view
+				 * (the phone rule's early exit relies on it) */
 	uint32_t marks_removed; /* tashkeel, tatweel, controls dropped */
 	uint32_t controls;      /* zero-width / bidi controls dropped (evasion signal) */
-	uint32_t collapsed;     /* letters dropped by run collapsing */
+	uint32_t collapsed;     /* letters dropped by run collapsing (spam and
+				 * pseudonym look for stretched letters only
+				 * when this is non-zero) */
 } text_stats;
 
 typedef struct text_view {
