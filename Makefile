@@ -16,7 +16,7 @@ OPT     ?= -O2 -g
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lutf8proc -ljansson -linih -lcjson)
 CFLAGS  += $(CFLAGS_BASE) $(OPT) $(PKG_CFLAGS)
-LDLIBS  += $(PKG_LIBS) -llinear -lm
+LDLIBS  += $(PKG_LIBS) -llinear -lstemmer -lm
 
 B        = build
 LIB_SRC := $(filter-out %_test.c,$(wildcard src/base/*.c src/text/*.c src/rules/*.c src/model/*.c src/verdict/*.c))
@@ -30,7 +30,7 @@ TESTS   := $(TEST_SRC:src/%.c=$(B)/tests/%)
 
 # Debian packages: build, tests, benchmark reference, fuzzing.
 DEB_PKGS = gcc make pkg-config libutf8proc-dev libjansson-dev libcjson-dev libinih-dev \
-	libcmocka-dev liblinear-dev jq clang time
+	libcmocka-dev liblinear-dev libstemmer-dev jq clang time python3 fasttext
 
 .PHONY: all deps run test unit rules-test cli-test asan fuzz fuzz-quick bench eval clean
 
@@ -102,7 +102,7 @@ fuzz-build:
 	@mkdir -p $(B)/fuzz
 	@set -e; for f in $(FUZZERS); do \
 	  clang -std=c11 -D_GNU_SOURCE -g -O1 -Iinclude -Isrc $(PKG_CFLAGS) -fsanitize=fuzzer,address,undefined \
-	    -o $(B)/fuzz/$$f fuzz/fuzz_$$f.c $(FUZZ_LIB_SRC) $(PKG_LIBS) -llinear -lm; done
+	    -o $(B)/fuzz/$$f fuzz/fuzz_$$f.c $(FUZZ_LIB_SRC) $(PKG_LIBS) -llinear -lstemmer -lm; done
 
 fuzz: fuzz-build
 	@set -e; for f in $(FUZZERS); do mkdir -p $(B)/fuzz/corpus-$$f; \

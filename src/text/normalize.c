@@ -403,6 +403,13 @@ int text_normalize(text_view *tv, raqib_arena *a, const char *s, size_t len,
 		uint32_t c;
 		if (p[i] < 0x80 && p[i]) {
 			c = p[i++];
+		} else if (p[i] >= 0xC2 && p[i] < 0xE0 && i + 1 < len &&
+			   (p[i + 1] & 0xC0) == 0x80) {
+			/* two-byte sequences (all of Arabic) decoded inline */
+			c = ((uint32_t)(p[i] & 0x1F) << 6) | (p[i + 1] & 0x3F);
+			i += 2;
+			if (c >= 0x0679 && text_is_persian_only(c))
+				tv->stats.persian_only++;
 		} else {
 			size_t used = raqib_utf8_decode(p + i, len - i, &c);
 			if (!used)
