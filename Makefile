@@ -32,7 +32,7 @@ TESTS   := $(TEST_SRC:src/%.c=$(B)/tests/%)
 DEB_PKGS = gcc make pkg-config libutf8proc-dev libjansson-dev libcjson-dev libinih-dev \
 	libcmocka-dev liblinear-dev libstemmer-dev jq clang time python3 fasttext
 
-.PHONY: all deps run test unit rules-test cli-test asan fuzz fuzz-quick bench eval clean
+.PHONY: all deps run test unit rules-test cli-test asan fuzz fuzz-quick bench eval idf clean
 
 all: $(B)/raqib
 
@@ -120,8 +120,15 @@ bench: deps
 $(B)/eval_rules: bench/eval_rules.c $(B)/libraqib.a
 	$(CC) $(CFLAGS) -Isrc -o $@ $< $(B)/libraqib.a $(LDLIBS)
 
+$(B)/eval_offtopic: bench/eval_offtopic.c $(B)/libraqib.a
+	$(CC) $(CFLAGS) -Isrc -o $@ $< $(B)/libraqib.a $(LDLIBS)
+
+# Rebuilds the off-topic document-frequency table from ../shared/data.
+idf: all
+	python3 tools/make_idf.py
+
 eval: deps
-	$(MAKE) --no-print-directory all $(B)/eval_rules
+	$(MAKE) --no-print-directory all $(B)/eval_rules $(B)/eval_offtopic
 	sh bench/eval_rules.sh $(B)/eval_rules ../shared/data
 
 clean:

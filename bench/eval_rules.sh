@@ -31,6 +31,10 @@ echo "## foreign (saudinewsnet article bodies: Arabic negatives)"
 echo "## off_topic (aoc-news-comments: own article = negative, another = positive)"
 "$E" -r off_topic -a "$D/aoc-news-comments/articles.tsv" "$D/aoc-news-comments/comments.tsv"
 
+# article swap with stems and idf (bench/eval_offtopic.c): ROC AUC, false-hold / catch rates
+O=$(dirname "$E")/eval_offtopic
+if [ -x "$O" ]; then "$O" -s test "$D"; else echo "(eval_offtopic not built: skipped)"; fi
+
 echo "## insult (osact2020 dev: insult+hate vs ok; tweets)"
 "$E" -r insult -f split=dev -p insult,hate "$D/osact2020/osact2020.tsv"
 echo "## insult (vanetik-offensive test: Aljazeera comments + Ar-PuFi)"

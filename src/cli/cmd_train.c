@@ -3,7 +3,13 @@
  * TSV and write it to a model file (see src/model/model.h).
  *
  * Deterministic: same files and options give the same bytes (liblinear's
- * primal solver, fixed grid, no clock or randomness in the image).
+ * primal solver, fixed grid, fixed folds, no clock or randomness in the
+ * image).
+ *
+ * The data-composition options live here rather than in the model library:
+ * per-source weights (--weight) are row repetitions, which for logistic
+ * regression is exactly an integer sample weight, and the label-noise
+ * filter (--clean-folds) only needs model_train() and model_dataset_prob().
  */
 #include "cli.h"
 #include "../model/model.h"
@@ -16,19 +22,17 @@
 
 static const char train_usage[] =
 	"usage: raqib train --rule RULE --train FILE.tsv [--dev FILE.tsv] --out FILE\n"
-	"                   [--C C] [--min-precision P] [--no-balance] [--hash-bits B]\n"
-	"                   [--char-min N]\n";
+	"                   [--C C | --C-grid C1,C2,...] [--min-precision P] [--no-balance]\n"
+	"                   [--weight GROUP=N]... [--clean-folds K [--clean-below P]]\n"
+	"                   [--hash-bits B] [--char-min N]\n";
 
 static const char train_help[] =
-	"usage: raqib train --rule RULE --train FILE.tsv [--dev FILE.tsv] --out FILE\n"
-	"                   [--C C] [--min-precision P] [--no-balance] [--hash-bits B]\n"
-	"                   [--char-min N]\n"
 	"\n"
 	"Trains an L2-regularised logistic regression (liblinear) on hashed\n"
-	"character 1-5-grams, word 1-2-grams and normalization signals, and\n"
+	"character 2-5-grams, word 1-2-grams and normalization signals, and\n"
 	"writes a model file.\n"
 	"\n"
-	"Input: UTF-8 TSV, text<TAB>label[<TAB>...], header line optional; label\n"
+	"Input: UTF-8 TSV, text<TAB>label[<TAB>group], header line optional; label\n"
 	"is the rule name (the text violates the rule) or 'ok'. Other labels are\n"
 	"an error. Lines with invalid UTF-8 are skipped and counted.\n"
 	"\n"
@@ -40,27 +44,62 @@ static const char train_help[] =
 	"                     on it; without it C=1, threshold 0.5\n"
 	"  --out FILE         model file to write\n"
 	"  --C C              fix the regularisation constant (no grid)\n"
+	"  --C-grid LIST      with --dev: try these C (comma-separated, at most 16)\n"
+	"                     instead of the built-in grid 0.5..128; the best dev\n"
+	"                     macro-F1 wins (ties: the first)\n"
 	"  --min-precision P  threshold: the lowest whose dev precision of the rule\n"
 	"                     class is >= P (default: the one maximising macro-F1)\n"
 	"  --no-balance       do not weight classes by inverse frequency\n"
+	"  --weight GROUP=N   count training rows whose third column is GROUP N\n"
+	"                     times (0..32; 0 drops them); a GROUP ending in '*'\n"
+	"                     is a prefix; repeatable (at most 16), first match wins\n"
+	"  --clean-folds K    label-noise filter (2..10 folds): K models, each\n"
+	"                     trained without one fold (row i is in fold i mod K,\n"
+	"                     C = --C or 8), score the rows of that fold; rows whose\n"
+	"                     own label gets a probability below --clean-below P\n"
+	"                     (default 0.1) are dropped before the final fit\n"
 	"  --hash-bits B      feature space 2^B (16..24, default 20)\n"
 	"  --char-min N       shortest character n-gram (1..5, default 2)\n"
 	"  -h, --help         show this help\n"
 	"\n"
 	"exit status: 0 model written, 2 bad usage, bad data or an I/O error.\n";
 
+#define MAX_WEIGHTS 16
+#define MAX_GRID 16
+#define CLEAN_C 8.0
+
+typedef struct group_weight {
+	const char *group;
+	size_t len;
+	bool prefix;
+	unsigned n;
+} group_weight;
+
 typedef struct train_opts {
 	const char *rule, *train, *dev, *out;
-	double C, min_precision;
+	double C, min_precision, clean_below;
+	double grid[MAX_GRID];
+	unsigned ngrid, nweights, clean_folds;
+	group_weight weights[MAX_WEIGHTS];
 	bool no_balance;
 	int hash_bits, char_min;
 } train_opts;
 
+/* One training row kept in memory, so folds can be rebuilt from it. */
+typedef struct row {
+	char *text;
+	size_t len;
+	bool pos;
+	unsigned rep;
+} row;
+
 typedef struct load_ctx {
-	model_dataset *d;
-	const char *rule;
+	model_dataset *d;   /* dev: documents go straight here */
+	row *rows;          /* train: documents are kept here */
+	size_t nrows, cap;
+	const train_opts *o;
 	const char *path;
-	size_t skipped;
+	size_t skipped, dropped;
 } load_ctx;
 
 static int need(int i, int argc, const char *opt)
@@ -71,58 +110,124 @@ static int need(int i, int argc, const char *opt)
 	return -1;
 }
 
+static int parse_grid(const char *v, train_opts *o)
+{
+	char *end;
+
+	o->ngrid = 0;
+	for (;;) {
+		double d = strtod(v, &end);
+		if (end == v || !(d > 0) || d > 1e6 || o->ngrid == MAX_GRID)
+			return -1;
+		o->grid[o->ngrid++] = d;
+		if (!*end)
+			return 0;
+		if (*end != ',')
+			return -1;
+		v = end + 1;
+	}
+}
+
+static int parse_weight(const char *v, train_opts *o)
+{
+	const char *eq = strrchr(v, '=');
+	group_weight *w;
+	char *end;
+	long n;
+
+	if (!eq || eq == v || o->nweights == MAX_WEIGHTS)
+		return -1;
+	n = strtol(eq + 1, &end, 10);
+	if (end == eq + 1 || *end || n < 0 || n > 32)
+		return -1;
+	w = &o->weights[o->nweights++];
+	w->group = v;
+	w->len = (size_t)(eq - v);
+	w->prefix = v[w->len - 1] == '*';
+	if (w->prefix)
+		w->len--;
+	w->n = (unsigned)n;
+	return 0;
+}
+
+static int parse_value(const char *a, const char *v, train_opts *o)
+{
+	char *end;
+	long b;
+	double d;
+
+	if (!strcmp(a, "--rule")) {
+		o->rule = v;
+	} else if (!strcmp(a, "--train")) {
+		o->train = v;
+	} else if (!strcmp(a, "--dev")) {
+		o->dev = v;
+	} else if (!strcmp(a, "--out")) {
+		o->out = v;
+	} else if (!strcmp(a, "--C-grid")) {
+		return parse_grid(v, o);
+	} else if (!strcmp(a, "--weight")) {
+		return parse_weight(v, o);
+	} else if (!strcmp(a, "--hash-bits") || !strcmp(a, "--char-min") ||
+		   !strcmp(a, "--clean-folds")) {
+		bool bits = !strcmp(a, "--hash-bits"), folds = !strcmp(a, "--clean-folds");
+		long lo = bits ? 16 : folds ? 2 : 1, hi = bits ? 24 : folds ? 10 : 5;
+		b = strtol(v, &end, 10);
+		if (end == v || *end || b < lo || b > hi)
+			return -1;
+		if (bits)
+			o->hash_bits = (int)b;
+		else if (folds)
+			o->clean_folds = (unsigned)b;
+		else
+			o->char_min = (int)b;
+	} else {
+		bool prob = !strcmp(a, "--min-precision") || !strcmp(a, "--clean-below");
+		d = strtod(v, &end);
+		if (end == v || *end || !(d > 0) || (prob && d > 1))
+			return -1;
+		if (!strcmp(a, "--min-precision"))
+			o->min_precision = d;
+		else if (!strcmp(a, "--clean-below"))
+			o->clean_below = d;
+		else
+			o->C = d;
+	}
+	return 0;
+}
+
+static bool takes_value(const char *a)
+{
+	static const char *const opts[] = {"--rule", "--train", "--dev", "--out", "--C",
+					   "--C-grid", "--min-precision", "--hash-bits",
+					   "--char-min", "--weight", "--clean-folds",
+					   "--clean-below"};
+	size_t i;
+
+	for (i = 0; i < sizeof opts / sizeof opts[0]; i++)
+		if (!strcmp(a, opts[i]))
+			return true;
+	return false;
+}
+
 static int parse_args(int argc, char **argv, train_opts *o)
 {
 	int i;
-	char *end;
 
 	for (i = 1; i < argc; i++) {
 		const char *a = argv[i];
 		if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+			fputs(train_usage, stdout);
 			fputs(train_help, stdout);
 			return 1;
 		} else if (!strcmp(a, "--no-balance")) {
 			o->no_balance = true;
-		} else if (!strcmp(a, "--rule") || !strcmp(a, "--train") || !strcmp(a, "--dev") ||
-			   !strcmp(a, "--out") || !strcmp(a, "--C") || !strcmp(a, "--min-precision") ||
-			   !strcmp(a, "--hash-bits") || !strcmp(a, "--char-min")) {
-			const char *v;
+		} else if (takes_value(a)) {
 			if (need(i, argc, a))
 				goto usage;
-			v = argv[++i];
-			if (!strcmp(a, "--rule"))
-				o->rule = v;
-			else if (!strcmp(a, "--train"))
-				o->train = v;
-			else if (!strcmp(a, "--dev"))
-				o->dev = v;
-			else if (!strcmp(a, "--out"))
-				o->out = v;
-			else if (!strcmp(a, "--hash-bits")) {
-				long b = strtol(v, &end, 10);
-				if (*end || b < 16 || b > 24) {
-					fprintf(stderr, "raqib train: --hash-bits wants 16..24\n");
-					goto usage;
-				}
-				o->hash_bits = (int)b;
-			} else if (!strcmp(a, "--char-min")) {
-				long b = strtol(v, &end, 10);
-				if (*end || b < 1 || b > 5) {
-					fprintf(stderr, "raqib train: --char-min wants 1..5\n");
-					goto usage;
-				}
-				o->char_min = (int)b;
-			} else {
-				double d = strtod(v, &end);
-				bool prec = !strcmp(a, "--min-precision");
-				if (*end || !(d > 0) || (prec && d > 1)) {
-					fprintf(stderr, "raqib train: bad value for %s: '%s'\n", a, v);
-					goto usage;
-				}
-				if (prec)
-					o->min_precision = d;
-				else
-					o->C = d;
+			if (parse_value(a, argv[++i], o)) {
+				fprintf(stderr, "raqib train: bad value for %s: '%s'\n", a, argv[i]);
+				goto usage;
 			}
 		} else {
 			fprintf(stderr, "raqib train: unknown %s '%s'\n",
@@ -134,6 +239,14 @@ static int parse_args(int argc, char **argv, train_opts *o)
 		fprintf(stderr, "raqib train: --rule, --train and --out are required\n");
 		goto usage;
 	}
+	if (o->C > 0 && o->ngrid) {
+		fprintf(stderr, "raqib train: --C and --C-grid exclude each other\n");
+		goto usage;
+	}
+	if (o->clean_below > 0 && !o->clean_folds) {
+		fprintf(stderr, "raqib train: --clean-below needs --clean-folds\n");
+		goto usage;
+	}
 	return 0;
 usage:
 	fputs(train_usage, stderr);
@@ -141,15 +254,62 @@ usage:
 	return -1;
 }
 
+/* How many times a training row of `group` counts (1 if no --weight matches). */
+static unsigned repeats(const train_opts *o, const char *group)
+{
+	unsigned i;
+
+	for (i = 0; i < o->nweights; i++) {
+		const group_weight *w = &o->weights[i];
+		if (!strncmp(group, w->group, w->len) && (w->prefix || !group[w->len]))
+			return w->n;
+	}
+	return 1;
+}
+
+static int keep_row(load_ctx *c, const model_tsv_row *r, bool pos, unsigned rep,
+		    raqib_err *err)
+{
+	row *nr;
+
+	if (c->nrows == c->cap) {
+		size_t cap = c->cap ? 2 * c->cap : 4096;
+		row *p = realloc(c->rows, cap * sizeof *p);
+		if (!p)
+			return raqib_err_set(err, RAQIB_ENOMEM, "out of memory");
+		c->rows = p;
+		c->cap = cap;
+	}
+	nr = &c->rows[c->nrows];
+	nr->text = malloc(r->len + 1);
+	if (!nr->text)
+		return raqib_err_set(err, RAQIB_ENOMEM, "out of memory");
+	memcpy(nr->text, r->text, r->len + 1);
+	nr->len = r->len;
+	nr->pos = pos;
+	nr->rep = rep;
+	c->nrows++;
+	return 0;
+}
+
 static int add_row(void *ctx, const model_tsv_row *r, raqib_err *err)
 {
 	load_ctx *c = ctx;
-	bool pos = !strcmp(r->label, c->rule);
+	bool pos = !strcmp(r->label, c->o->rule);
+	unsigned rep;
 	int rc;
 
 	if (!pos && strcmp(r->label, "ok"))
 		return raqib_err_set(err, RAQIB_EDATA, "%s:%zu: label '%s' is neither '%s' nor 'ok'",
-				     c->path, r->line, r->label, c->rule);
+				     c->path, r->line, r->label, c->o->rule);
+	if (!c->d) {
+		rep = repeats(c->o, r->group);
+		if (!rep) {
+			c->dropped++;
+			return 0;
+		}
+		return keep_row(c, r, pos, rep, err);
+	}
 	rc = model_dataset_add(c->d, r->text, r->len, pos, err);
 	if (rc == RAQIB_EUTF8) {
 		c->skipped++;
@@ -158,29 +318,160 @@ static int add_row(void *ctx, const model_tsv_row *r, raqib_err *err)
 	return rc;
 }
 
-static model_dataset *load(const char *path, const train_opts *o, const feat_spec *spec)
+static void free_rows(row *rows, size_t n)
 {
-	load_ctx c = {NULL, o->rule, path, 0};
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		free(rows[i].text);
+	free(rows);
+}
+
+/*
+ * Builds a dataset from the kept rows: row i goes in when keep[i] (all rows
+ * without `keep`), rep times. Invalid UTF-8 is counted in *skipped. With
+ * `at`, at[i] is the index of row i's first copy, UINT32_MAX if not in.
+ */
+static model_dataset *build(const row *rows, size_t n, const bool *keep, const feat_spec *spec,
+			    size_t *skipped, uint32_t *at)
+{
+	model_dataset *d = model_dataset_new(spec);
 	raqib_err err = {0, ""};
+	size_t i;
+	unsigned k;
+
+	if (!d)
+		goto oom;
+	*skipped = 0;
+	for (i = 0; i < n; i++) {
+		if (at)
+			at[i] = UINT32_MAX;
+		if (keep && !keep[i])
+			continue;
+		for (k = 0; k < rows[i].rep; k++) {
+			uint32_t before = model_dataset_size(d, NULL);
+			int rc = model_dataset_add(d, rows[i].text, rows[i].len, rows[i].pos, &err);
+			if (rc == RAQIB_EUTF8) {
+				++*skipped;
+				break;
+			}
+			if (rc)
+				goto oom;
+			if (at && !k)
+				at[i] = before;
+		}
+	}
+	return d;
+oom:
+	fprintf(stderr, "raqib train: out of memory\n");
+	model_dataset_free(d);
+	return NULL;
+}
+
+static void report(const char *path, const char *rule, const model_dataset *d, size_t skipped,
+		   size_t dropped)
+{
 	uint32_t n, npos;
+
+	n = model_dataset_size(d, &npos);
+	fprintf(stderr, "raqib train: %s: %u documents, %u %s, %u ok", path, n, npos, rule,
+		n - npos);
+	if (skipped)
+		fprintf(stderr, ", %zu skipped (invalid UTF-8)", skipped);
+	if (dropped)
+		fprintf(stderr, ", %zu dropped (weight 0)", dropped);
+	fputc('\n', stderr);
+}
+
+static int read_tsv(const char *path, load_ctx *c)
+{
+	raqib_err err = {0, ""};
+
+	if (model_tsv_read(path, add_row, c, &err)) {
+		fprintf(stderr, "raqib train: %s\n", err.msg);
+		return -1;
+	}
+	return 0;
+}
+
+static model_dataset *load_dev(const char *path, const train_opts *o, const feat_spec *spec)
+{
+	load_ctx c = {.o = o, .path = path};
 
 	c.d = model_dataset_new(spec);
 	if (!c.d) {
 		fprintf(stderr, "raqib train: out of memory\n");
 		return NULL;
 	}
-	if (model_tsv_read(path, add_row, &c, &err)) {
-		fprintf(stderr, "raqib train: %s\n", err.msg);
+	if (read_tsv(path, &c)) {
 		model_dataset_free(c.d);
 		return NULL;
 	}
-	n = model_dataset_size(c.d, &npos);
-	fprintf(stderr, "raqib train: %s: %u documents, %u %s, %u ok", path, n, npos, o->rule,
-		n - npos);
-	if (c.skipped)
-		fprintf(stderr, ", %zu skipped (invalid UTF-8)", c.skipped);
-	fputc('\n', stderr);
+	report(path, o->rule, c.d, c.skipped, 0);
 	return c.d;
+}
+
+/*
+ * The label-noise filter: out-of-fold probability of each row's own label;
+ * rows below o->clean_below lose keep[i]. Returns the number dropped or -1.
+ */
+static long clean(const row *rows, size_t n, const train_opts *o, const feat_spec *spec,
+		  bool *keep)
+{
+	model_train_opts to = {0};
+	bool *in = malloc((n ? n : 1) * sizeof *in);
+	uint32_t *at = malloc((n ? n : 1) * sizeof *at);
+	double below = o->clean_below > 0 ? o->clean_below : 0.1;
+	long dropped = -1, nd = 0;
+	unsigned f;
+	size_t i;
+
+	if (!in || !at) {
+		fprintf(stderr, "raqib train: out of memory\n");
+		goto out;
+	}
+	to.rule = o->rule;
+	to.C = o->C > 0 ? o->C : CLEAN_C;
+	to.balanced = !o->no_balance;
+	for (i = 0; i < n; i++)
+		keep[i] = true;
+	for (f = 0; f < o->clean_folds; f++) {
+		model_dataset *tr = NULL, *ho = NULL;
+		lin_model *m = NULL;
+		raqib_err err = {0, ""};
+		size_t skipped;
+		int rc;
+
+		for (i = 0; i < n; i++)
+			in[i] = i % o->clean_folds != f;
+		tr = build(rows, n, in, spec, &skipped, NULL);
+		for (i = 0; i < n; i++)
+			in[i] = !in[i];
+		ho = tr ? build(rows, n, in, spec, &skipped, at) : NULL;
+		rc = !ho || model_train(tr, NULL, &to, &m, NULL, &err);
+		if (rc && err.msg[0])
+			fprintf(stderr, "raqib train: %s\n", err.msg);
+		for (i = 0; !rc && i < n; i++) {
+			double p;
+			if (at[i] == UINT32_MAX)
+				continue;
+			p = model_dataset_prob(m, ho, at[i], NULL);
+			if ((rows[i].pos ? p : 1.0 - p) < below) {
+				keep[i] = false;
+				nd++;
+			}
+		}
+		model_free(m);
+		model_dataset_free(tr);
+		model_dataset_free(ho);
+		if (rc)
+			goto out;
+	}
+	dropped = nd;
+out:
+	free(in);
+	free(at);
+	return dropped;
 }
 
 static double now(void)
@@ -190,16 +481,61 @@ static double now(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
+/* Fits with the library's grid, a fixed C, or each C of --C-grid. */
+static int fit(const model_dataset *tr, const model_dataset *dv, const train_opts *o,
+	       lin_model **out, model_train_info *info)
+{
+	model_train_opts to = {0};
+	raqib_err err = {0, ""};
+	unsigned g;
+
+	to.rule = o->rule;
+	to.C = o->C;
+	to.balanced = !o->no_balance;
+	to.min_precision = o->min_precision;
+	if (!o->ngrid || !dv) {
+		if (model_train(tr, dv, &to, out, info, &err))
+			goto fail;
+		return 0;
+	}
+	*out = NULL;
+	for (g = 0; g < o->ngrid; g++) {
+		model_train_info ci;
+		lin_model *m = NULL;
+
+		to.C = o->grid[g];
+		if (model_train(tr, dv, &to, &m, &ci, &err))
+			goto fail;
+		fprintf(stderr, "raqib train: C=%g dev macro-F1 %.4f\n", ci.C, ci.dev_macro_f1);
+		if (!*out || ci.dev_macro_f1 > info->dev_macro_f1) {
+			model_free(*out);
+			*out = m;
+			*info = ci;
+		} else {
+			model_free(m);
+		}
+	}
+	info->ncandidates = o->ngrid;
+	return 0;
+fail:
+	fprintf(stderr, "raqib train: %s\n", err.msg);
+	model_free(*out);
+	*out = NULL;
+	return -1;
+}
+
 int cmd_train(int argc, char **argv)
 {
 	train_opts o = {0};
-	model_train_opts to = {0};
 	model_train_info info;
+	load_ctx c = {0};
 	model_dataset *tr = NULL, *dv = NULL;
 	lin_model *m = NULL;
 	raqib_err err = {0, ""};
+	bool *keep = NULL;
 	feat_spec spec;
 	struct stat st;
+	size_t skipped;
 	double t0, t1, t2;
 	int rc = CLI_USAGE, r;
 
@@ -213,19 +549,30 @@ int cmd_train(int argc, char **argv)
 		spec.char_min = (uint8_t)o.char_min;
 
 	t0 = now();
-	tr = load(o.train, &o, &spec);
-	if (!tr)
+	c.o = &o;
+	c.path = o.train;
+	if (read_tsv(o.train, &c))
 		goto out;
-	if (o.dev && !(dv = load(o.dev, &o, &spec)))
+	if (o.clean_folds) {
+		long dropped;
+		if (!(keep = malloc((c.nrows ? c.nrows : 1) * sizeof *keep)))
+			goto out;
+		dropped = clean(c.rows, c.nrows, &o, &spec, keep);
+		if (dropped < 0)
+			goto out;
+		fprintf(stderr, "raqib train: noise filter (%u folds) dropped %ld of %zu rows\n",
+			o.clean_folds, dropped, c.nrows);
+	}
+	if (!(tr = build(c.rows, c.nrows, keep, &spec, &skipped, NULL)))
+		goto out;
+	report(o.train, o.rule, tr, skipped + c.skipped, c.dropped);
+	if (o.dev && !(dv = load_dev(o.dev, &o, &spec)))
 		goto out;
 	t1 = now();
 
-	to.rule = o.rule;
-	to.C = o.C;
-	to.balanced = !o.no_balance;
-	to.min_precision = o.min_precision;
-	if (model_train(tr, dv, &to, &m, &info, &err) || model_save(m, o.out, &err)) {
-		fprintf(stderr, "raqib train: %s\n", err.msg);
+	if (fit(tr, dv, &o, &m, &info) || model_save(m, o.out, &err)) {
+		if (err.msg[0])
+			fprintf(stderr, "raqib train: %s\n", err.msg);
 		goto out;
 	}
 	t2 = now();
@@ -245,5 +592,7 @@ out:
 	model_free(m);
 	model_dataset_free(tr);
 	model_dataset_free(dv);
+	free_rows(c.rows, c.nrows);
+	free(keep);
 	return rc;
 }

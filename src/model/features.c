@@ -22,6 +22,7 @@
 #define SEED_WORD 0x9747b28cu
 #define SEED_BIGRAM 0x5bd1e995u
 #define BIGRAM_SEP 0x1Fu /* unit separator: never a folded letter */
+#define LOG_CACHE 32
 
 static inline uint32_t fnv_step(uint32_t h, uint32_t c)
 {
@@ -71,63 +72,64 @@ bool feat_spec_eq(const feat_spec *a, const feat_spec *b)
 }
 
 /*
- * The merge table. Only the keys (slot + 1, 0 = empty) and the counts are
- * probed at random, so they sit in their own small arrays (16 KiB + 8 KiB
- * for a 300-character comment: L1-resident); a new feature's slot and range
- * go straight to the output array, in insertion order.
+ * The merge table: one 64-bit cell per entry, key (slot + 1, 0 = empty) in
+ * the low half and the count in the high half, so a probe is one load and
+ * an update one store; 8 KiB for a 100-character comment (L1-resident).
+ * A new feature's slot and range go straight to the output array, in
+ * insertion order; its cell index waits in the `val` bits until the counts
+ * are final.
  */
 typedef struct table {
-	uint32_t *key;
-	uint16_t *count;     /* valid where key != 0 */
-	uint32_t *order;     /* cell of each output entry */
+	uint64_t *cell;      /* zeroed */
 	feat *out;
 	uint32_t mask;
 	uint32_t used;
 	uint32_t range_mask; /* 2^hash_bits - 1 */
 } table;
 
-/* Maps a hash to a slot outside the dense block. */
-static inline uint32_t slot_of(const table *t, uint32_t h)
-{
-	uint32_t s = fmix32(h) & t->range_mask;
-	return s < FEAT_NDENSE ? s + FEAT_NDENSE : s;
-}
+#define COUNT_MAX 0xFFFFu /* counts saturate here (format version 1) */
 
-static inline void table_add(table *t, uint32_t slot, uint32_t start, uint32_t end)
+/*
+ * Adds one occurrence of hash h. A new feature and a repeated one are about
+ * equally likely, so there is no branch on it (that misprediction was most
+ * of the old cost): the entry is written at out[used] either way and
+ * committed by advancing `used` only when the cell was empty. An empty cell
+ * is all zeros, so "key | count + 1" serves both cases. The probe loop
+ * itself almost never iterates (load factor under 1/2).
+ */
+static inline void table_add(table *t, uint32_t h, uint32_t start, uint32_t end)
 {
-	uint32_t key = slot + 1, i = slot & t->mask; /* slot bits are already mixed */
+	uint32_t slot = fmix32(h) & t->range_mask, i;
+	uint64_t key, c;
+	feat *f;
 
-	for (;;) {
-		if (t->key[i] == key) {
-			if (t->count[i] < UINT16_MAX)
-				t->count[i]++;
-			return;
-		}
-		if (!t->key[i]) {
-			feat *f = &t->out[t->used];
-			t->key[i] = key;
-			t->count[i] = 1;
-			t->order[t->used++] = i;
-			f->idx = slot;
-			f->start = start;
-			f->end = end;
-			return;
-		}
+	slot += slot < FEAT_NDENSE ? FEAT_NDENSE : 0;
+	key = (uint64_t)slot + 1;
+	i = slot & t->mask; /* slot bits are already mixed */
+	while ((uint32_t)(c = t->cell[i]) != key && c)
 		i = (i + 1) & t->mask;
-	}
+	t->cell[i] = (c | key) + ((uint64_t)((c >> 32) < COUNT_MAX) << 32);
+	f = &t->out[t->used];
+	f->idx = slot;
+	memcpy(&f->val, &i, sizeof i);
+	f->start = start;
+	f->end = end;
+	t->used += !c;
 }
 
 /*
  * The char stream: the folded text with whitespace runs squeezed and one
- * space at each end. pos[i] is the folded index of stream char i, or
- * UINT32_MAX for the added boundary spaces.
+ * space at each end. at[i] is the folded index of stream char i; the two
+ * added boundary spaces borrow the index of their neighbour, so an n-gram
+ * [i, i + n) covers the folded range [at[i], at[i + n - 1] + 1) with no
+ * test (a boundary space is never a whole n-gram: lone spaces are skipped).
  */
-static uint32_t build_stream(const text_view *tv, uint32_t *s, uint32_t *pos)
+static uint32_t build_stream(const text_view *tv, uint32_t *s, uint32_t *at)
 {
 	uint32_t i, m = 0;
 
 	s[m] = ' ';
-	pos[m++] = UINT32_MAX;
+	at[m++] = 0;
 	for (i = 0; i < tv->n; i++) {
 		uint32_t c = tv->cp[i];
 		if (c == ' ' || c == '\t' || c == '\n' || c == '\r') {
@@ -136,49 +138,62 @@ static uint32_t build_stream(const text_view *tv, uint32_t *s, uint32_t *pos)
 			c = ' ';
 		}
 		s[m] = c;
-		pos[m++] = i;
+		at[m++] = i;
 	}
 	if (s[m - 1] != ' ') {
 		s[m] = ' ';
-		pos[m++] = UINT32_MAX;
+		at[m] = at[m - 1];
+		m++;
 	}
+	if (m > 1)
+		at[0] = at[1];
 	return m;
 }
 
-/* Folded range of stream chars [a, b): the boundary spaces, which only
- * stand at the two ends of the stream, map to nothing. */
-static inline void stream_range(const uint32_t *pos, uint32_t a, uint32_t b,
-				uint32_t *start, uint32_t *end)
+/* Char n-grams starting at stream position i, n in [cmin, lim]. */
+static inline void chars_at(table *t, const uint32_t *s, const uint32_t *at, uint32_t i,
+			    uint32_t cmin, uint32_t lim)
 {
-	if (pos[a] == UINT32_MAX)
-		a++;
-	if (b > a && pos[b - 1] == UINT32_MAX)
-		b--;
-	if (a >= b) {
-		*start = *end = 0;
-		return;
+	uint32_t h = SEED_CHAR, n, st = at[i];
+
+	for (n = 1; n <= lim; n++) {
+		h = fnv_step(h, s[i + n - 1]);
+		/* A lone boundary space says nothing. */
+		if (n >= cmin && (n > 1 || s[i] != ' '))
+			table_add(t, h, st, at[i + n - 1] + 1);
 	}
-	*start = pos[a];
-	*end = pos[b - 1] + 1;
 }
 
-static void add_chars(const feat_spec *spec, table *t, const uint32_t *s,
-		      const uint32_t *pos, uint32_t m)
+/* The shipped spec (2..5), written out: the compiler would not unroll. */
+static inline void chars_2_5(table *t, const uint32_t *s, const uint32_t *at, uint32_t i)
 {
-	uint32_t i, k;
+	uint32_t st = at[i], h = fnv_step(fnv_step(SEED_CHAR, s[i]), s[i + 1]);
 
-	for (i = 0; i < m; i++) {
-		uint32_t h = SEED_CHAR;
-		/* A lone boundary space says nothing. */
-		for (k = 0; k < spec->char_max && i + k < m; k++) {
-			uint32_t n = k + 1, st, en;
-			h = fnv_step(h, s[i + k]);
-			if (n < spec->char_min || (n == 1 && s[i] == ' '))
-				continue;
-			stream_range(pos, i, i + n, &st, &en);
-			table_add(t, slot_of(t, h), st, en);
-		}
-	}
+	table_add(t, h, st, at[i + 1] + 1);
+	h = fnv_step(h, s[i + 2]);
+	table_add(t, h, st, at[i + 2] + 1);
+	h = fnv_step(h, s[i + 3]);
+	table_add(t, h, st, at[i + 3] + 1);
+	h = fnv_step(h, s[i + 4]);
+	table_add(t, h, st, at[i + 4] + 1);
+}
+
+/* The table is copied to a local whose address never escapes, so that the
+ * compiler keeps its fields in registers: through the table pointer, every
+ * store into the uint32_t output arrays could alias `used`. */
+static void add_chars(const feat_spec *spec, table *tp, const uint32_t *s,
+		      const uint32_t *at, uint32_t m)
+{
+	table t = *tp;
+	uint32_t i = 0, cmin = spec->char_min, cmax = spec->char_max;
+
+	/* The shipped spec, with constant bounds so the n loop unrolls. */
+	if (cmin == 2 && cmax == 5)
+		for (; i + 5 <= m; i++)
+			chars_2_5(&t, s, at, i);
+	for (; i < m; i++)
+		chars_at(&t, s, at, i, cmin, m - i < cmax ? m - i : cmax);
+	*tp = t;
 }
 
 static uint32_t hash_range(uint32_t h, const uint32_t *cp, uint32_t a, uint32_t b)
@@ -188,20 +203,22 @@ static uint32_t hash_range(uint32_t h, const uint32_t *cp, uint32_t a, uint32_t 
 	return h;
 }
 
-static void add_words(const feat_spec *spec, table *t, const text_view *tv)
+static void add_words(const feat_spec *spec, table *tp, const text_view *tv)
 {
+	table lt = *tp, *t = &lt;
 	uint32_t i, prev = 0;
 
 	for (i = 0; i < tv->ntok; i++) {
 		const text_token *tk = &tv->tok[i];
 		uint32_t h = hash_range(SEED_WORD, tv->cp, tk->start, tk->end);
-		table_add(t, slot_of(t, h), tk->start, tk->end);
+		table_add(t, h, tk->start, tk->end);
 		if (spec->word_max >= 2 && i > 0 && tv->tok[i - 1].sentence == tk->sentence) {
 			uint32_t b = fnv_step(fnv_step(SEED_BIGRAM ^ prev, BIGRAM_SEP), h);
-			table_add(t, slot_of(t, b), tv->tok[i - 1].start, tk->end);
+			table_add(t, b, tv->tok[i - 1].start, tk->end);
 		}
 		prev = h;
 	}
+	*tp = lt;
 }
 
 static float share(uint32_t part, uint32_t whole)
@@ -257,8 +274,9 @@ static uint32_t pow2_at_least(uint32_t x)
 int feat_extract(const feat_spec *spec, const text_view *tv, raqib_arena *a,
 		 feat_vec *out, raqib_err *err)
 {
-	uint32_t *s = NULL, *pos = NULL, m = 0, nmax, i, n = 0;
+	uint32_t *s = NULL, *at = NULL, m = 0, nmax, i, n = 0;
 	table t = {0};
+	float logc[LOG_CACHE] = {0};
 	double norm = 0.0;
 	feat *f;
 	int rc;
@@ -274,10 +292,10 @@ int feat_extract(const feat_spec *spec, const text_view *tv, raqib_arena *a,
 	nmax = FEAT_NDENSE;
 	if (spec->flags & FEAT_CHARS) {
 		s = raqib_arena_alloc(a, ((size_t)tv->n + 2) * sizeof *s);
-		pos = raqib_arena_alloc(a, ((size_t)tv->n + 2) * sizeof *pos);
-		if (!s || !pos)
+		at = raqib_arena_alloc(a, ((size_t)tv->n + 2) * sizeof *at);
+		if (!s || !at)
 			goto nomem;
-		m = build_stream(tv, s, pos);
+		m = build_stream(tv, s, at);
 		nmax += m * (uint32_t)(spec->char_max - spec->char_min + 1);
 	}
 	if (spec->flags & FEAT_WORDS)
@@ -285,22 +303,32 @@ int feat_extract(const feat_spec *spec, const text_view *tv, raqib_arena *a,
 
 	t.mask = pow2_at_least(nmax * 2) - 1;
 	t.range_mask = (1u << spec->hash_bits) - 1;
-	t.key = raqib_arena_calloc(a, (size_t)t.mask + 1, sizeof *t.key);
-	t.count = raqib_arena_alloc(a, ((size_t)t.mask + 1) * sizeof *t.count);
-	t.order = raqib_arena_alloc(a, (size_t)nmax * sizeof *t.order);
+	t.cell = raqib_arena_calloc(a, (size_t)t.mask + 1, sizeof *t.cell);
 	f = raqib_arena_alloc(a, (size_t)nmax * sizeof *f);
-	if (!t.key || !t.count || !t.order || !f)
+	if (!t.cell || !f)
 		goto nomem;
 	t.out = f;
 
 	if (spec->flags & FEAT_CHARS)
-		add_chars(spec, &t, s, pos, m);
+		add_chars(spec, &t, s, at, m);
 	if ((spec->flags & FEAT_WORDS) && spec->word_max >= 1)
 		add_words(spec, &t, tv);
 
 	for (n = 0; n < t.used; n++) {
-		uint32_t c = t.count[t.order[n]];
-		float v = c == 1 ? 1.0f : 1.0f + logf((float)c);
+		uint32_t cell, c;
+		float v;
+		memcpy(&cell, &f[n].val, sizeof cell);
+		c = (uint32_t)(t.cell[cell] >> 32);
+		if (c == 1) {
+			v = 1.0f;
+		} else if (c < LOG_CACHE) {
+			/* the same few counts repeat: one logf each */
+			if (logc[c] == 0.0f)
+				logc[c] = 1.0f + logf((float)c);
+			v = logc[c];
+		} else {
+			v = 1.0f + logf((float)c);
+		}
 		f[n].val = v;
 		norm += (double)v * v;
 	}

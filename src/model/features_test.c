@@ -10,6 +10,9 @@
 
 #include "model/features.h"
 
+#define PINNED_N 160u
+#define PINNED_DIGEST 0x6161abd108424e9aull
+
 static raqib_arena *arena;
 
 static int setup(void **state)
@@ -198,6 +201,36 @@ static void test_spec_check(void **state)
 	assert_true(feat_spec_eq(&s, &d));
 }
 
+/* The shipped models were trained on exactly these features: any change to
+ * hashing, ranges or scaling must bump FEAT_VERSION, and this digest (of
+ * slots, value bits and ranges in extraction order, computed with the
+ * format-1 extractor) says when that is due. Repeats (count > 1) and a
+ * whitespace run are included. */
+static void test_features_pinned(void **state)
+{
+	text_view tv;
+	feat_vec v;
+	uint64_t h = 14695981039346656037ull;
+	uint32_t i;
+
+	(void)state;
+	extract("  هذا الوزير  غبي غبي غبي، والله!\tthis is 3ayb  ", &tv, &v);
+	for (i = 0; i < v.n; i++) {
+		uint32_t w[4];
+		w[0] = v.f[i].idx;
+		memcpy(&w[1], &v.f[i].val, 4);
+		w[2] = v.f[i].start;
+		w[3] = v.f[i].end;
+		for (size_t k = 0; k < sizeof w; k++) {
+			h ^= ((const unsigned char *)w)[k];
+			h *= 1099511628211ull;
+		}
+	}
+
+	assert_int_equal(v.n, PINNED_N);
+	assert_true(h == PINNED_DIGEST);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -208,6 +241,7 @@ int main(void)
 		cmocka_unit_test(test_dense_signals),
 		cmocka_unit_test(test_empty),
 		cmocka_unit_test(test_spec_check),
+		cmocka_unit_test(test_features_pinned),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -312,6 +312,106 @@ size_t model_explain(const lin_model *m, const feat_vec *v, model_contrib *out,
 	return n;
 }
 
+/* ---- model sets ------------------------------------------------------ */
+
+struct model_set {
+	feat_spec spec;
+	uint32_t n, lanes, nw;
+	int16_t *w;                 /* nw x lanes */
+	const lin_model *m[MODEL_SET_MAX];
+};
+
+int model_set_new(const lin_model *const *models, const char *const *names, size_t n,
+		  model_set **out, raqib_err *err)
+{
+	model_set *s;
+	uint32_t i, j;
+
+	*out = NULL;
+	if (n == 0 || n > MODEL_SET_MAX)
+		return raqib_err_set(err, RAQIB_EARG, "model set: %zu models (1 to %d)", n,
+				     MODEL_SET_MAX);
+	for (j = 1; j < n; j++)
+		if (!feat_spec_eq(&models[j]->spec, &models[0]->spec))
+			return raqib_err_set(err, RAQIB_EARG,
+					     "%s and %s were trained with different feature specs "
+					     "(retrain one of them)",
+					     names ? names[0] : model_rule(models[0]),
+					     names ? names[j] : model_rule(models[j]));
+	s = calloc(1, sizeof *s);
+	if (!s)
+		goto nomem;
+	s->spec = models[0]->spec;
+	s->n = (uint32_t)n;
+	s->lanes = n <= 4 ? 4 : MODEL_SET_MAX;
+	s->nw = models[0]->nw;
+	/* calloc: unused lanes must read as weight 0 */
+	s->w = calloc((size_t)s->nw * s->lanes, sizeof *s->w);
+	if (!s->w)
+		goto nomem;
+	for (j = 0; j < n; j++) {
+		const int16_t *w = models[j]->w;
+		int16_t *d = s->w + j;
+		s->m[j] = models[j];
+		for (i = 0; i < s->nw; i++)
+			d[(size_t)i * s->lanes] = w[i];
+	}
+	*out = s;
+	return 0;
+nomem:
+	model_set_free(s);
+	return raqib_err_set(err, RAQIB_ENOMEM, "model set: out of memory");
+}
+
+void model_set_free(model_set *s)
+{
+	if (!s)
+		return;
+	free(s->w);
+	free(s);
+}
+
+const feat_spec *model_set_spec(const model_set *s) { return &s->spec; }
+
+/* The sums run in the same order and precision as model_margin(), so every
+ * lane gives exactly that model's margin. */
+void model_set_probs(const model_set *s, const feat_vec *v, double *prob)
+{
+	double acc[MODEL_SET_MAX] = {0};
+	uint32_t i, j;
+
+	if (s->lanes == 4) {
+		double a0 = 0.0, a1 = 0.0, a2 = 0.0, a3 = 0.0;
+		for (i = 0; i < v->n; i++) {
+			const feat *f = &v->f[i];
+			const int16_t *w;
+			if (f->idx >= s->nw)
+				continue;
+			w = s->w + (size_t)f->idx * 4;
+			a0 += (double)w[0] * f->val;
+			a1 += (double)w[1] * f->val;
+			a2 += (double)w[2] * f->val;
+			a3 += (double)w[3] * f->val;
+		}
+		acc[0] = a0;
+		acc[1] = a1;
+		acc[2] = a2;
+		acc[3] = a3;
+	} else {
+		for (i = 0; i < v->n; i++) {
+			const feat *f = &v->f[i];
+			const int16_t *w;
+			if (f->idx >= s->nw)
+				continue;
+			w = s->w + (size_t)f->idx * s->lanes;
+			for (j = 0; j < s->n; j++)
+				acc[j] += (double)w[j] * f->val;
+		}
+	}
+	for (j = 0; j < s->n; j++)
+		prob[j] = calibrate(s->m[j], acc[j] * s->m[j]->scale + s->m[j]->bias);
+}
+
 /* ---- datasets -------------------------------------------------------- */
 
 struct model_dataset {

@@ -64,6 +64,31 @@ void model_set_threshold(lin_model *m, float t); /* in-memory images only */
 double model_margin(const lin_model *m, const feat_vec *v);
 double model_prob(const lin_model *m, const feat_vec *v);
 
+/* ---- model sets ------------------------------------------------------ */
+
+/*
+ * Models scored together on one feature vector: the same feature spec
+ * (model_set_new() refuses a mix, naming both files), and weights
+ * interleaved per slot (w[slot][model]) so that one cache line per feature
+ * serves every model instead of one miss per model. The set copies the
+ * weights (2^hash_bits x lanes x 2 bytes: 8 MiB for four models at 2^20);
+ * the models stay owned by the caller and must outlive it only for
+ * model_explain().
+ */
+#define MODEL_SET_MAX 8
+
+typedef struct model_set model_set;
+
+/* `names` (may be NULL) label the models in error messages. Returns 0,
+ * RAQIB_EARG (no model, too many, or specs that differ) or RAQIB_ENOMEM. */
+int model_set_new(const lin_model *const *models, const char *const *names, size_t n,
+		  model_set **out, raqib_err *err);
+void model_set_free(model_set *s);
+const feat_spec *model_set_spec(const model_set *s);
+/* Calibrated probability of each model, in the order given at creation;
+ * each equals model_prob() of that model bit for bit. */
+void model_set_probs(const model_set *s, const feat_vec *v, double *prob);
+
 typedef struct model_contrib {
 	uint32_t idx;         /* feature slot */
 	float contrib;        /* weight x value: > 0 pushes towards the rule */

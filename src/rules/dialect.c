@@ -16,6 +16,7 @@
  * crowd labels whose remaining "false positives" are mostly dialectal.
  */
 #include "rule.h"
+#include "../model/model_rule.h"
 
 #include <math.h>
 
@@ -55,7 +56,7 @@ static float dialect_score(float raw)
 	return fminf(1.0f, 0.5f + 0.25f * (raw - DIALECT_FIRE_RAW));
 }
 
-void rule_dialect(const rule_input *in, rule_out *out)
+static void dialect_words(const rule_input *in, rule_out *out)
 {
 	const lexicon *lx = in->env ? in->env->lex[LEX_DIALECT] : NULL;
 	const text_view *tv = in->text;
@@ -85,4 +86,12 @@ void rule_dialect(const rule_input *in, rule_out *out)
 			 dialect_score(sum * len_factor));
 	for (i = 0; i < nm; i++)
 		rule_add_span(f, tv, m[i].ns, m[i].ne);
+}
+
+/* The word lists first, then the trained model if the config loads one
+ * (model_rule.h: the higher score wins). */
+void rule_dialect(const rule_input *in, rule_out *out)
+{
+	dialect_words(in, out);
+	rule_model_apply(in, out, RAQIB_RULE_DIALECT);
 }

@@ -23,6 +23,7 @@
  * Spans: runs of foreign words (a name counted a third is not a span).
  */
 #include "rule.h"
+#include "../model/model_rule.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -320,7 +321,7 @@ static void add_runs(raqib_finding *f, const text_view *tv, const tok_class *cl)
 		rule_add_span(f, tv, tv->tok[run].start, tv->tok[last].end);
 }
 
-void rule_foreign(const rule_input *in, rule_out *out)
+static void foreign_words(const rule_input *in, rule_out *out)
 {
 	const text_view *tv = in->text;
 	tok_class *cl;
@@ -375,4 +376,12 @@ void rule_foreign(const rule_input *in, rule_out *out)
 		return;
 	f = rule_finding(out, RAQIB_RULE_FOREIGN, RAQIB_FIELD_TEXT, score);
 	add_runs(f, tv, cl);
+}
+
+/* The word lists first, then the trained model if the config loads one
+ * (model_rule.h: the higher score wins). */
+void rule_foreign(const rule_input *in, rule_out *out)
+{
+	foreign_words(in, out);
+	rule_model_apply(in, out, RAQIB_RULE_FOREIGN);
 }

@@ -22,6 +22,7 @@
  * paraphrases), groups the list lacks, negation (اليهود ليسوا قردة).
  */
 #include "rule.h"
+#include "../model/model_rule.h"
 
 #define HATE_MAX_MATCHES 64
 #define HATE_GAP 3
@@ -146,7 +147,7 @@ static void scan_field(const rule_input *in, rule_out *out, const lexicon *lx,
 			rule_add_span(f, tv, m[i].ns, m[i].ne);
 }
 
-void rule_hate(const rule_input *in, rule_out *out)
+static void hate_words(const rule_input *in, rule_out *out)
 {
 	const lexicon *lx = in->env ? in->env->lex[LEX_HATE] : NULL;
 
@@ -155,4 +156,12 @@ void rule_hate(const rule_input *in, rule_out *out)
 	scan_field(in, out, lx, in->text, RAQIB_FIELD_TEXT);
 	if (in->name && in->name->n)
 		scan_field(in, out, lx, in->name, RAQIB_FIELD_NAME);
+}
+
+/* The word lists first, then the trained model if the config loads one
+ * (model_rule.h: the higher score wins). */
+void rule_hate(const rule_input *in, rule_out *out)
+{
+	hate_words(in, out);
+	rule_model_apply(in, out, RAQIB_RULE_HATE);
 }

@@ -18,6 +18,7 @@
  * anything but يا, and insults in dialect words the list lacks.
  */
 #include "rule.h"
+#include "../model/model_rule.h"
 
 #define INSULT_MAX_MATCHES 64
 #define INSULT_WEAK 0.5f
@@ -124,7 +125,7 @@ static void scan_field(const rule_input *in, rule_out *out, const lexicon *lx,
 	}
 }
 
-void rule_insult(const rule_input *in, rule_out *out)
+static void insult_words(const rule_input *in, rule_out *out)
 {
 	const lexicon *lx = in->env ? in->env->lex[LEX_INSULT] : NULL;
 
@@ -133,4 +134,12 @@ void rule_insult(const rule_input *in, rule_out *out)
 	scan_field(in, out, lx, in->text, RAQIB_FIELD_TEXT);
 	if (in->name && in->name->n)
 		scan_field(in, out, lx, in->name, RAQIB_FIELD_NAME);
+}
+
+/* The word lists first, then the trained model if the config loads one
+ * (model_rule.h: the higher score wins). */
+void rule_insult(const rule_input *in, rule_out *out)
+{
+	insult_words(in, out);
+	rule_model_apply(in, out, RAQIB_RULE_INSULT);
 }

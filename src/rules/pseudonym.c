@@ -50,6 +50,7 @@ typedef struct ps_tok {
 	bool kunya_obj;      /* the "son" of a preceding kunya */
 	bool kunya_real;     /* a kunya whose "son" is a known name */
 	bool child;          /* بنت ابن ابنه ولد بن: may open a nickname frame */
+	uint8_t head;        /* W_BEAST or W_LOVER: opens a nickname frame */
 } ps_tok;
 
 typedef struct ps_range {
@@ -92,10 +93,12 @@ static void soft(ps_ctx *x, float score, uint32_t s, uint32_t e)
 }
 
 /* The words a signature is built around. W_CHILD is a connector that may
- * open a nickname frame (بنت الرياض). One list in strcmp order (LC_ALL=C
+ * open a nickname frame (بنت الرياض); W_BEAST (صقر، نسر، فارس) and W_LOVER
+ * (عاشق، محب، مشتاق) open one with any object; W_BNAME heads are given names
+ * too (صقر، فارس) and need a thing for object (head_frames()). One list in strcmp order (LC_ALL=C
  * sort), searched with bsearch on the token's UTF-8, which orders like its
  * code points: every word of every signature is looked up. */
-enum { W_NONE = 0, W_KUNYA, W_TITLE, W_CONNECTOR, W_CHILD };
+enum { W_NONE = 0, W_KUNYA, W_TITLE, W_CONNECTOR, W_CHILD, W_BEAST, W_BNAME, W_LOVER };
 
 typedef struct ps_word {
 	const char *w;
@@ -107,20 +110,29 @@ static const ps_word ps_words[] = {
 		{"mrs", W_TITLE}, {"ms", W_TITLE}, {"prof", W_TITLE},
 		{"ا", W_TITLE}, {"ابن", W_CHILD}, {"ابنه", W_CHILD},
 		{"ابو", W_KUNYA}, {"ابي", W_KUNYA}, {"استاذ", W_TITLE},
-		{"ال", W_CONNECTOR}, {"الاستاذ", W_TITLE},
-		{"الاستاذه", W_TITLE}, {"الاعلامي", W_TITLE},
-		{"الحاج", W_TITLE}, {"الحاجه", W_TITLE},
-		{"الدكتور", W_TITLE}, {"الدكتوره", W_TITLE},
-		{"السيد", W_TITLE}, {"السيده", W_TITLE}, {"الشيخ", W_TITLE},
-		{"الصحفي", W_TITLE}, {"العقيد", W_TITLE},
-		{"العميد", W_TITLE}, {"الكاتب", W_TITLE},
-		{"اللواء", W_TITLE}, {"المحامي", W_TITLE},
-		{"المستشار", W_TITLE}, {"المهندس", W_TITLE}, {"ام", W_KUNYA},
+		{"اسد", W_BNAME}, {"ال", W_CONNECTOR}, {"الاستاذ", W_TITLE},
+		{"الاستاذه", W_TITLE}, {"الاسد", W_BEAST},
+		{"الاعلامي", W_TITLE}, {"الحاج", W_TITLE},
+		{"الحاجه", W_TITLE}, {"الدكتور", W_TITLE},
+		{"الدكتوره", W_TITLE}, {"الذئب", W_BEAST},
+		{"الذيب", W_BEAST}, {"السيد", W_TITLE}, {"السيده", W_TITLE},
+		{"الشبل", W_BEAST}, {"الشيخ", W_TITLE}, {"الصحفي", W_TITLE},
+		{"الصقر", W_BEAST}, {"العاشق", W_LOVER}, {"العقيد", W_TITLE},
+		{"العميد", W_TITLE}, {"الفارس", W_BEAST},
+		{"الكاتب", W_TITLE}, {"اللواء", W_TITLE},
+		{"المحامي", W_TITLE}, {"المحب", W_LOVER},
+		{"المستشار", W_TITLE}, {"المهندس", W_TITLE},
+		{"النسر", W_BEAST}, {"النمر", W_BEAST}, {"ام", W_KUNYA},
 		{"بن", W_CHILD}, {"بنت", W_CHILD}, {"بو", W_KUNYA},
 		{"حاج", W_TITLE}, {"د", W_TITLE}, {"دكتور", W_TITLE},
-		{"دكتوره", W_TITLE}, {"شيخ", W_TITLE}, {"م", W_TITLE},
-		{"محامي", W_TITLE}, {"مستشار", W_TITLE}, {"من", W_CONNECTOR},
-		{"مهندس", W_TITLE}, {"مهندسه", W_TITLE}, {"ولد", W_CHILD},
+		{"دكتوره", W_TITLE}, {"ذئب", W_BEAST}, {"ذيب", W_BNAME},
+		{"شبل", W_BNAME}, {"شيخ", W_TITLE}, {"صقر", W_BNAME},
+		{"عاشق", W_LOVER}, {"عاشقه", W_LOVER}, {"عشيق", W_LOVER},
+		{"فارس", W_BNAME}, {"م", W_TITLE}, {"محامي", W_TITLE},
+		{"محب", W_LOVER}, {"محبه", W_LOVER}, {"مستشار", W_TITLE},
+		{"مشتاق", W_LOVER}, {"مشتاقه", W_LOVER}, {"من", W_CONNECTOR},
+		{"مهندس", W_TITLE}, {"مهندسه", W_TITLE}, {"نسر", W_BEAST},
+		{"نمر", W_BNAME}, {"ولد", W_CHILD},
 };
 
 static int word_cmp(const void *key, const void *ent)
@@ -196,6 +208,8 @@ static void classify(ps_ctx *x)
 		ps_tok *t = &x->t[k];
 		int kind = word_kind(x->tv, t->s, t->e);
 		t->child = kind == W_CHILD;
+		if (kind == W_BEAST || kind == W_BNAME || kind == W_LOVER)
+			t->head = (uint8_t)kind;
 		if (kind == W_KUNYA)
 			t->kind = PS_KUNYA;
 		else if (kind == W_TITLE)
@@ -246,6 +260,46 @@ static bool is_title_abbrev(const uint32_t *cp, uint32_t s, uint32_t e)
 	return false;
 }
 
+static bool latin_particle(const text_view *tv, uint32_t s, uint32_t e)
+{
+	static const char *const p[] = {"abd", "abdel", "abdul", "abo", "abu", "al", "bin", "ben",
+					"da", "de", "del", "di", "el", "la", "le", "mac", "mc",
+					"van", "von", NULL};
+	for (size_t k = 0; p[k]; k++)
+		if (text_range_eq(tv, s, e, p[k]))
+			return true;
+	return false;
+}
+
+/* TheBlueKnight, RedStorm: capitals inside a Latin word join two or more
+ * words into a handle. AbdelKarim and McDonald are one name behind a
+ * particle, MohamedAli two known names. Read on the original case (the
+ * view is folded). Not through Arabizi: the Wikipedia name pairs hold
+ * English words in Arabic letters (ستورم، سيلفر). */
+static bool camel_handle(const ps_ctx *x, uint32_t s, uint32_t e)
+{
+	const text_view *tv = x->tv;
+	uint32_t ps = s, bounds = 0, parts = 0, unknown = 0;
+
+	for (uint32_t i = s; i <= e; i++) {
+		uint32_t c = i < e ? tv->orig[tv->ostart[i]] : 0, p;
+		if (i < e && !text_is_latin_letter(c))
+			return false;
+		if (i == s)
+			continue;
+		p = tv->orig[tv->ostart[i - 1]];
+		if (i < e && !(p >= 'a' && p <= 'z' && c >= 'A' && c <= 'Z'))
+			continue;
+		bounds += i < e;
+		if (!latin_particle(tv, ps, i)) {
+			parts++;
+			unknown += !lex_word(x->names, tv->cp, ps, i);
+		}
+		ps = i;
+	}
+	return bounds > 0 && parts >= 2 && unknown > 0;
+}
+
 /* Chunks: maximal runs of non-space code points (what the user typed as
  * one "word", punctuation included). */
 static void shape_chunk(ps_ctx *x, uint32_t s, uint32_t e, bool *digits)
@@ -283,6 +337,8 @@ static void shape_chunk(ps_ctx *x, uint32_t s, uint32_t e, bool *digits)
 		hard(x, 0.8f, s, e);
 	else if (dot)
 		hard(x, 0.7f, s, e);
+	else if (camel_handle(x, s, e))
+		hard(x, 0.65f, s, e);
 }
 
 /* How many original letters the folded letter i stands for. Not
@@ -472,6 +528,100 @@ static void frames(ps_ctx *x)
 	}
 }
 
+/* صقر الجارح، نسر الشرق، عاشق الليل، محب مصر: a bird of prey, a beast or a
+ * lover with an object is a nickname whatever the object (the object words
+ * are open-ended, so the frame has to carry the evidence). A head that is
+ * also a given name (فارس، صقر، نمر) takes only an article word that is no
+ * name and no family nisba: فارس الصامت is a nickname, فارس الخطيب and
+ * صقر الشمري are people. After a given name it is a family name
+ * (رائد نمر). */
+static void head_frames(ps_ctx *x)
+{
+	const uint32_t *cp = x->tv->cp;
+
+	for (uint32_t k = 0; k + 1 < x->nt; k++) {
+		ps_tok *t = &x->t[k], *o = &x->t[k + 1];
+		float w;
+		if (!t->head || o->kind != PS_WORD || o->head)
+			continue;
+		if (k > 0 && (x->t[k - 1].name || x->t[k - 1].kind == PS_WORD))
+			continue;
+		if (t->head != W_BNAME)
+			w = 0.85f;
+		else if (has_al(cp, o->s, o->e) && !o->name && !is_nisba(cp, o->s, o->e))
+			w = 0.6f;
+		else
+			continue;
+		t->pseudo = o->pseudo = true;
+		soft(x, w, t->s, o->e);
+	}
+}
+
+/* Adjective patterns of the article word a nickname is made of, on its stem
+ * (after ال): فاعل الصامت، فعيل الوحيد، أفعل الاسمر، فعلان الزعلان, and the
+ * participles with م: المظلوم، المحتار، المتسائل. Family names of these
+ * shapes are mostly given names with the article (الراشد، السعيد، الاحمد,
+ * المنصور), which the name list excuses. */
+static bool adjective_shape(const uint32_t *cp, uint32_t s, uint32_t e)
+{
+	uint32_t n = e - s;
+
+	if (n == 4 && (cp[s + 1] == AR_ALEF || cp[s + 2] == 0x064A || cp[s] == AR_ALEF))
+		return true;
+	if (n == 5 && cp[s + 3] == AR_ALEF && cp[s + 4] == 0x0646)
+		return true;
+	return n >= 5 && cp[s] == 0x0645;
+}
+
+/* Signatures that hold no person: an opening function word or الله (من
+ * الجزائر، كن قنوعا، الله يرحم الحال، بدون توقيع); one article adjective
+ * (الحائر) or only article words (الجزائري الاصيل، العقيق اليماني), unless a
+ * known name is among them (الشمري مشعل). */
+static bool function_word(const text_view *tv, uint32_t s, uint32_t e)
+{
+	/* not the stopword list: it holds names too (خلف، علي، امام) */
+	static const char *const fw[] = {"الي", "انا", "بدون", "بعد", "بلا", "ضد", "عن", "في",
+					 "كن", "لا", "لكن", "ما", "مع", "من", "نحن", "هل",
+					 "هو", "هي", "يا", NULL};
+	for (size_t k = 0; fw[k]; k++)
+		if (text_range_eq(tv, s, e, fw[k]))
+			return true;
+	return false;
+}
+
+static void no_person(ps_ctx *x)
+{
+	const uint32_t *cp = x->tv->cp;
+	const ps_tok *f = &x->t[0];
+	uint32_t al = 0, adj = 0, k0 = 0;
+
+	if (x->nt > 1 && (text_range_eq(x->tv, f->s, f->e, "الله") ||
+				function_word(x->tv, f->s, f->e))) {
+		hard(x, 0.7f, f->s, x->t[x->nt - 1].e);
+		return;
+	}
+	for (uint32_t k = 0; k < x->nt; k++) {
+		const ps_tok *t = &x->t[k];
+		if (t->name || t->kind == PS_KUNYA || t->kind == PS_TITLE || t->pseudo)
+			return;
+		/* الياس، الهام، المظ: a short stem after ال is a name */
+		if (t->kind == PS_WORD && has_al(cp, t->s, t->e) && t->e - t->s >= 6) {
+			al++;
+			adj += !is_nisba(cp, t->s, t->e);
+		}
+	}
+	while (k0 < x->nt && x->t[k0].kind != PS_WORD)
+		k0++;
+	if (k0 >= x->nt)
+		return;
+	f = &x->t[k0];
+	if (x->nt == 1 && has_al(cp, f->s, f->e) && !is_nisba(cp, f->s, f->e) &&
+	    adjective_shape(cp, f->s + 2, f->e))
+		hard(x, 0.6f, f->s, f->e);
+	else if (x->nt >= 2 && al == x->nt && adj > 0)
+		hard(x, 0.55f, f->s, x->t[x->nt - 1].e);
+}
+
 /* The kunya, separate (أبو أحمد) or joined (ابوفهد). */
 static void kunya(ps_ctx *x)
 {
@@ -575,7 +725,9 @@ void rule_pseudonym(const rule_input *in, rule_out *out)
 	token_shapes(&x);
 	lex_words(&x, in);
 	frames(&x);
+	head_frames(&x);
 	kunya(&x);
+	no_person(&x);
 	s = 1.0f - x.soft_keep;
 	if (s > 0.0f && has_real_name(&x))
 		s *= 0.6f;

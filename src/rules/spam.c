@@ -48,30 +48,45 @@ typedef struct spam_ctx {
 	uint32_t ncomp;
 } spam_ctx;
 
+/* An ASCII literal with its length, so that lists are not strlen'd on
+ * every comparison. */
+typedef struct spam_lit {
+	const char *s;
+	uint32_t n;
+} spam_lit;
+
+#define LIT(s) { s, sizeof s - 1 }
+
 /* Hosts whose only purpose is to hide where a link goes, or to open a chat:
  * a reader citing a source links the source itself. */
-static const char *const shorteners[] = {
-	"bit.ly", "bitly.com", "t.co", "goo.gl", "tinyurl.com", "ow.ly", "is.gd",
-	"v.gd", "buff.ly", "cutt.ly", "rb.gy", "shorturl.at", "tiny.cc",
-	"rebrand.ly", "s.id", "linktr.ee", "bl.ink", "adf.ly", "shorte.st",
-	"lnkd.in", "wa.me", "wa.link", "t.me", "telegram.me", "chat.whatsapp.com",
-	"api.whatsapp.com", "snapchat.com", NULL
+static const spam_lit shorteners[] = {
+	LIT("bit.ly"), LIT("bitly.com"), LIT("t.co"), LIT("goo.gl"), LIT("tinyurl.com"),
+	LIT("ow.ly"), LIT("is.gd"), LIT("v.gd"), LIT("buff.ly"), LIT("cutt.ly"),
+	LIT("rb.gy"), LIT("shorturl.at"), LIT("tiny.cc"), LIT("rebrand.ly"), LIT("s.id"),
+	LIT("linktr.ee"), LIT("bl.ink"), LIT("adf.ly"), LIT("shorte.st"), LIT("lnkd.in"),
+	LIT("wa.me"), LIT("wa.link"), LIT("t.me"), LIT("telegram.me"),
+	LIT("chat.whatsapp.com"), LIT("api.whatsapp.com"), LIT("snapchat.com"), { NULL, 0 }
 };
 
 /* Top-level domains a bare "word.tld" must end in. Kept to those seen in
  * links (generic, Arab countries, the big ones) and free of short English
  * words (it, in, is, at, no, to) that a missing space after a full stop
  * would turn into a domain. */
-static const char *const tlds[] = {
-	"com", "net", "org", "info", "biz", "co", "io", "me", "ly", "gl", "gd",
-	"cc", "ws", "tv", "be", "ee", "app", "xyz", "top", "online", "site",
-	"shop", "store", "link", "click", "live", "club", "vip", "win", "bid",
-	"loan", "icu", "buzz", "fun", "space", "website", "tech", "news", "blog",
-	"page", "ru", "cn", "uk", "de", "fr", "es", "nl", "tk", "ml", "ga", "cf",
-	"gq", "pw", "su", "pk", "sa", "eg", "jo", "ae", "ma", "dz", "tn", "iq",
-	"sy", "lb", "kw", "qa", "bh", "om", "ps", "ye", "sd", "edu", "gov",
-	"ir", "tr", "ch", "ca", "au", "asia", "mobi", "pro", "email", "today",
-	"world", "ai", "gg", "ng", "ke", NULL
+static const spam_lit tlds[] = {
+	LIT("com"), LIT("net"), LIT("org"), LIT("info"), LIT("biz"), LIT("co"),
+	LIT("io"), LIT("me"), LIT("ly"), LIT("gl"), LIT("gd"), LIT("cc"), LIT("ws"),
+	LIT("tv"), LIT("be"), LIT("ee"), LIT("app"), LIT("xyz"), LIT("top"),
+	LIT("online"), LIT("site"), LIT("shop"), LIT("store"), LIT("link"),
+	LIT("click"), LIT("live"), LIT("club"), LIT("vip"), LIT("win"), LIT("bid"),
+	LIT("loan"), LIT("icu"), LIT("buzz"), LIT("fun"), LIT("space"), LIT("website"),
+	LIT("tech"), LIT("news"), LIT("blog"), LIT("page"), LIT("ru"), LIT("cn"),
+	LIT("uk"), LIT("de"), LIT("fr"), LIT("es"), LIT("nl"), LIT("tk"), LIT("ml"),
+	LIT("ga"), LIT("cf"), LIT("gq"), LIT("pw"), LIT("su"), LIT("pk"), LIT("sa"),
+	LIT("eg"), LIT("jo"), LIT("ae"), LIT("ma"), LIT("dz"), LIT("tn"), LIT("iq"),
+	LIT("sy"), LIT("lb"), LIT("kw"), LIT("qa"), LIT("bh"), LIT("om"), LIT("ps"),
+	LIT("ye"), LIT("sd"), LIT("edu"), LIT("gov"), LIT("ir"), LIT("tr"), LIT("ch"),
+	LIT("ca"), LIT("au"), LIT("asia"), LIT("mobi"), LIT("pro"), LIT("email"),
+	LIT("today"), LIT("world"), LIT("ai"), LIT("gg"), LIT("ng"), LIT("ke"), { NULL, 0 }
 };
 
 static bool is_label_cp(uint32_t c)
@@ -84,16 +99,21 @@ static bool is_space(uint32_t c)
 	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
 }
 
-/* Does the folded range [s, e) equal the ASCII string lit? */
-static bool range_is(const uint32_t *cp, uint32_t s, uint32_t e, const char *lit)
+/* Does the folded range [s, e) equal the ASCII literal? */
+static bool range_is_lit(const uint32_t *cp, uint32_t s, uint32_t e, const spam_lit *lit)
 {
-	size_t n = strlen(lit);
-	if ((size_t)(e - s) != n)
+	if (e - s != lit->n)
 		return false;
-	for (size_t k = 0; k < n; k++)
-		if (cp[s + k] != (unsigned char)lit[k])
+	for (uint32_t k = 0; k < lit->n; k++)
+		if (cp[s + k] != (unsigned char)lit->s[k])
 			return false;
 	return true;
+}
+
+static bool range_is(const uint32_t *cp, uint32_t s, uint32_t e, const char *lit)
+{
+	spam_lit l = { lit, (uint32_t)strlen(lit) };
+	return range_is_lit(cp, s, e, &l);
 }
 
 /* Does lit start at cp[i]? Returns its length or 0. */
@@ -108,10 +128,10 @@ static uint32_t starts_with(const text_view *tv, uint32_t i, const char *lit)
 	return (uint32_t)n;
 }
 
-static bool in_list(const uint32_t *cp, uint32_t s, uint32_t e, const char *const *list)
+static bool in_list(const uint32_t *cp, uint32_t s, uint32_t e, const spam_lit *list)
 {
-	for (size_t k = 0; list[k]; k++)
-		if (range_is(cp, s, e, list[k]))
+	for (size_t k = 0; list[k].s; k++)
+		if (range_is_lit(cp, s, e, &list[k]))
 			return true;
 	return false;
 }
@@ -189,10 +209,16 @@ static void add_link(spam_ctx *x, uint32_t s, uint32_t e)
  */
 static uint32_t dot_sep(const text_view *tv, uint32_t i, bool *obf)
 {
-	static const char *const forms[] = {
-		"[.]", "(.)", "{.}", "[dot]", "(dot)", "{dot}", " dot ",
-		" \xd8\xaf\xd9\x88\xd8\xaa ", /* " دوت " */
-		" [.] ", " (.) ", " [dot] ", " (dot) ", NULL
+	/* code points, so that nothing is decoded per comparison */
+	static const struct {
+		uint32_t n, c[7];
+	} forms[] = {
+		{3, {'[', '.', ']'}}, {3, {'(', '.', ')'}}, {3, {'{', '.', '}'}},
+		{5, {'[', 'd', 'o', 't', ']'}}, {5, {'(', 'd', 'o', 't', ')'}},
+		{5, {'{', 'd', 'o', 't', '}'}}, {5, {' ', 'd', 'o', 't', ' '}},
+		{5, {' ', 0x062F, 0x0648, 0x062A, ' '}}, /* " دوت " */
+		{5, {' ', '[', '.', ']', ' '}}, {5, {' ', '(', '.', ')', ' '}},
+		{7, {' ', '[', 'd', 'o', 't', ']', ' '}}, {7, {' ', '(', 'd', 'o', 't', ')', ' '}},
 	};
 	uint32_t len = 0;
 
@@ -207,20 +233,14 @@ static uint32_t dot_sep(const text_view *tv, uint32_t i, bool *obf)
 		 * label after each word the walk through the forms */
 		return 0;
 	} else {
-		for (size_t k = 0; forms[k] && !len; k++) {
-			/* forms hold UTF-8; compare code point by code point */
-			const unsigned char *p = (const unsigned char *)forms[k];
-			size_t pl = strlen(forms[k]), pi = 0;
-			uint32_t j = i, c;
-			while (pi < pl && j < tv->n) {
-				size_t used = raqib_utf8_decode(p + pi, pl - pi, &c);
-				if (!used || tv->cp[j] != c)
-					break;
-				pi += used;
-				j++;
-			}
-			if (pi == pl)
-				len = j - i;
+		for (size_t k = 0; k < sizeof forms / sizeof forms[0] && !len; k++) {
+			uint32_t m = 0;
+			if (forms[k].n > tv->n - i)
+				continue;
+			while (m < forms[k].n && tv->cp[i + m] == forms[k].c[m])
+				m++;
+			if (m == forms[k].n)
+				len = m;
 		}
 		*obf = true;
 	}
@@ -348,20 +368,31 @@ static void find_links(spam_ctx *x)
 	uint32_t i = 0, t = 0;
 
 	while (i < tv->n) {
-		uint32_t c = tv->cp[i], e, l;
+		uint32_t c, e, l, ge;
 		bool obf = false, shrt = false;
-		const text_token *tk = token_at(tv, i, &t);
+		const text_token *tk;
 
-		/* Arabic letters hold no label, '@' or scheme: skip the rest
-		 * of such a word at once */
-		if (tk && tk->flags == TEXT_TOK_ARABIC) {
-			i = tk->end;
-			continue;
-		}
-		if (c == '@') {
+		while (t < tv->ntok && tv->tok[t].end <= i)
+			t++;
+		/* between words (no label chars there: they are letters and
+		 * digits) only an '@' starts anything */
+		ge = t < tv->ntok ? tv->tok[t].start : tv->n;
+		while (i < ge && tv->cp[i] != '@')
+			i++;
+		if (i < ge) {
 			i = match_at(x, i);
 			continue;
 		}
+		if (i >= tv->n)
+			break;
+		/* Arabic letters hold no label, '@' or scheme: skip the rest
+		 * of such a word at once */
+		tk = &tv->tok[t];
+		if (tk->flags == TEXT_TOK_ARABIC) {
+			i = tk->end;
+			continue;
+		}
+		c = tv->cp[i];
 		if (!is_label_cp(c) || c == '-' ||
 		    (i > 0 && (is_label_cp(tv->cp[i - 1]) || tv->cp[i - 1] == '.' ||
 			       tv->cp[i - 1] == '_'))) {
@@ -645,6 +676,87 @@ static void long_tokens(spam_ctx *x)
 		add_comp(x, 0.65f);
 }
 
+/* What one pass over the text says about which detectors can find
+ * anything: the rest of the comments (most of them) skip those. */
+typedef struct spam_pre {
+	bool latin;         /* a word with Latin letters: links are possible */
+	bool at;            /* an '@' between words: handles, e-mails */
+	bool long_token;    /* a word over SPAM_LONG_TOKEN */
+	bool word_flood;    /* consecutive words that may repeat (word_floods) */
+	uint32_t nemoji;    /* emoji between words (char_floods counts these) */
+	uint32_t punct_run; /* longest run of flood punctuation */
+} spam_pre;
+
+/* The code points between two words: spaces, punctuation, emoji. */
+static void pre_gap(const uint32_t *cp, uint32_t i, uint32_t e, spam_pre *p)
+{
+	uint32_t run = 0;
+
+	for (; i < e; i++) {
+		uint32_t c = cp[i];
+		if (c == ' ') {
+			run = 0;
+		} else if (is_flood_punct(c)) {
+			if (++run > p->punct_run)
+				p->punct_run = run;
+		} else {
+			run = 0;
+			if (c == '@')
+				p->at = true;
+			else if (c >= 0x2190 && is_emoji(c))
+				p->nemoji++;
+		}
+	}
+}
+
+/*
+ * Word floods need a token equal to the one p = 1..3 before it for 4, 6 or
+ * 9 tokens in a row (word_floods: 5 repeats of one word, 4 of a phrase of
+ * two or three); a cheap signature (length, first and last letter) stands
+ * in for equality here, so this can only say yes too often.
+ */
+static void pre_scan(const text_view *tv, spam_pre *p)
+{
+	const uint32_t *cp = tv->cp;
+	uint32_t prev = 0, flags = 0, maxlen = 0;
+	uint32_t sig1 = UINT32_MAX, sig2 = UINT32_MAX, sig3 = UINT32_MAX;
+	uint32_t r1 = 0, r2 = 0, r3 = 0;
+	bool flood = false;
+
+	memset(p, 0, sizeof *p);
+	for (uint32_t t = 0; t < tv->ntok; t++) {
+		uint32_t s = tv->tok[t].start, e = tv->tok[t].end;
+		uint32_t sig = (e - s) << 24 ^ cp[s] * 31 ^ cp[e - 1];
+
+		/* most gaps are one space */
+		if (s > prev && (s != prev + 1 || cp[prev] != ' '))
+			pre_gap(cp, prev, s, p);
+		prev = e;
+		flags |= tv->tok[t].flags;
+		if (e - s > maxlen)
+			maxlen = e - s;
+		if (sig != sig1)
+			r1 = 0;
+		else if (++r1 >= 4)
+			flood = true;
+		if (sig != sig2)
+			r2 = 0;
+		else if (++r2 >= 6)
+			flood = true;
+		if (sig != sig3)
+			r3 = 0;
+		else if (++r3 >= 9)
+			flood = true;
+		sig3 = sig2;
+		sig2 = sig1;
+		sig1 = sig;
+	}
+	pre_gap(cp, prev, tv->n, p);
+	p->latin = (flags & TEXT_TOK_LATIN) != 0;
+	p->long_token = maxlen > SPAM_LONG_TOKEN;
+	p->word_flood = flood;
+}
+
 typedef struct spam_lex {
 	float promo;      /* 1 - Π(1 - w) over promo matches */
 	float contact;    /* strongest contact word */
@@ -748,6 +860,7 @@ void rule_spam(const rule_input *in, rule_out *out)
 	spam_range num[SPAM_MAX_RANGES];
 	uint32_t nnum = 0, k;
 	spam_lex lx;
+	spam_pre pre;
 	raqib_finding *f;
 	float score;
 
@@ -759,17 +872,28 @@ void rule_spam(const rule_input *in, rule_out *out)
 	x.nlink = x.nspan = x.nflood = x.ncomp = 0;
 	x.links = x.shorteners = x.obfuscated = x.handles = x.emails = x.numbers = 0;
 	x.flood_score = 0.0f;
-	find_links(&x);
-	find_numbers(&x, num, &nnum);
+	pre_scan(x.tv, &pre);
+	/* no link can be found without a Latin letter (scheme, TLD,
+	 * shortener, "www") or an '@' */
+	if (pre.latin || pre.at)
+		find_links(&x);
 	lx = lex_signals(&x, in);
+	/* numbers only back a contact word or advertising (link_signals) */
+	if (lx.contact > 0.0f || lx.promo >= 0.3f)
+		find_numbers(&x, num, &nnum);
 	if (lx.contact > 0.0f)
 		for (k = 0; k < nnum; k++)
 			add_range(x.span, &x.nspan, num[k].s, num[k].e);
 	link_signals(&x, lx, nnum);
-	word_floods(&x);
-	char_floods(&x);
+	if (pre.word_flood)
+		word_floods(&x);
+	/* char_floods finds nothing under 10 emoji or 10 marks in a row,
+	 * and no stretched letter without collapsed runs */
+	if (pre.nemoji >= 10 || pre.punct_run >= 10 || x.tv->stats.collapsed)
+		char_floods(&x);
 	flood_signal(&x);
-	long_tokens(&x);
+	if (pre.long_token)
+		long_tokens(&x);
 	score = link_only(&x) ? 1.0f : combine(&x);
 	if (score < 0.05f)
 		return;

@@ -15,11 +15,24 @@
  * and, for the few stems that pass, its word table. Stems are sub-ranges of
  * the token, so nothing is copied.
  *
+ * Even one Bloom probe per stem per lexicon is most of the scan time when
+ * nine lexicons scan every comment, so every lexicon also sets its own bit
+ * (one of LEX_MAP_CLASSES) in a process-wide presence map indexed by word
+ * hash. The view's cache ORs the map entries of each token's stems once, and
+ * a scan then skips every token whose mask lacks its lexicon's bit with one
+ * test. The map only ever gains bits (a freed lexicon's stay set, lexicons
+ * share a bit once there are more than LEX_MAP_CLASSES of them): both only
+ * let more tokens through to the Bloom filter, never fewer. Its entries are
+ * relaxed atomics, so engines loaded on other threads meanwhile are safe;
+ * a generation counter tells a scan whether the view's masks were made
+ * after its lexicon was entered in the map (else it probes every token).
+ *
  * Entries loaded twice (same folded words) keep the later line: a site's
  * override file can lower or raise a weight by repeating the entry.
  */
 #include "lexicon.h"
 
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -34,6 +47,9 @@
 #define LEX_MAX_STEMS 12    /* (1 + 3 prefixes) x (1 + 2 suffixes) */
 #define LEX_BLOOM_MIN 10    /* log2 bits: 128 bytes at least */
 #define LEX_BLOOM_MAX 22    /* 512 KB at most */
+#define LEX_MAP_BITS 15     /* presence map slots (log2): 128 KB */
+#define LEX_MAP_CLASSES 10  /* lexicons with bits of their own (3 each) */
+#define LEX_TAG_SLOTS 64    /* tag name hash table (> 2 * LEX_MAX_TAGS) */
 
 #define HASH_P 0x100000001b3ULL
 
@@ -76,6 +92,12 @@ struct lexicon {
 	unsigned bloom_bits;
 	char tags[LEX_MAX_TAGS][LEX_TAG_LEN];
 	uint16_t ntags;     /* tag 0 is "none" */
+	uint8_t tag_slot[LEX_TAG_SLOTS]; /* tag id by name hash, 0 = empty */
+	uint32_t bit_single; /* presence map bits of its one-word entries, */
+	uint32_t bit_first;  /* of the first words of its phrases */
+	uint32_t bit_cont;   /* and of their later words */
+	uint64_t mapgen;    /* map generation that includes its words */
+	bool phrases;       /* has entries of two or more words */
 };
 
 /* ---- hashing ---------------------------------------------------------- */
@@ -133,6 +155,39 @@ static int bloom_build(lexicon *lx)
 		lx->bloom[h >> (64 - bits + 6)] |= bloom_mask(h);
 	}
 	return 0;
+}
+
+/* ---- presence map ----------------------------------------------------- */
+
+static _Atomic uint32_t lex_map[1u << LEX_MAP_BITS];
+static _Atomic uint64_t lex_map_gen;   /* lexicons entered so far */
+static _Atomic unsigned lex_map_next;  /* next bit to hand out */
+
+/* Bits 36..51: apart from the word table's low bits and, but for the
+ * largest lexicons, from the Bloom block index in the top bits. */
+static inline size_t map_slot(uint64_t h)
+{
+	return (size_t)(h >> 36) & ((1u << LEX_MAP_BITS) - 1);
+}
+
+/* Enters every word of lx in the map. The release increment publishes the
+ * bits to any view cache that reads the generation (acquire) first. */
+static void map_enter(lexicon *lx)
+{
+	unsigned k = atomic_fetch_add_explicit(&lex_map_next, 1, memory_order_relaxed);
+
+	lx->bit_single = 1u << (k % LEX_MAP_CLASSES * 3);
+	lx->bit_first = lx->bit_single << 1;
+	lx->bit_cont = lx->bit_single << 2;
+	for (size_t i = 0; i < lx->nwords; i++) {
+		const lex_word *w = &lx->words[i];
+		uint32_t bits = (w->flags & W_SINGLE ? lx->bit_single : 0) |
+				(w->flags & W_FIRST ? lx->bit_first : 0) |
+				(w->flags & (W_MID | W_LAST) ? lx->bit_cont : 0);
+		atomic_fetch_or_explicit(&lex_map[map_slot(w->hash)], bits,
+					 memory_order_relaxed);
+	}
+	lx->mapgen = atomic_fetch_add_explicit(&lex_map_gen, 1, memory_order_release) + 1;
 }
 
 /* ---- tables ----------------------------------------------------------- */
@@ -299,6 +354,19 @@ static bool parse_weight(const char *s, size_t n, float *out)
 	return true;
 }
 
+/* FNV-1a over the name up to n bytes or its NUL, whichever comes first;
+ * *len gets the length seen. */
+static uint32_t tag_hash(const char *s, size_t n, size_t *len)
+{
+	uint32_t h = 2166136261u;
+	size_t i = 0;
+
+	for (; i < n && s[i]; i++)
+		h = (h ^ (unsigned char)s[i]) * 16777619u;
+	*len = i;
+	return h;
+}
+
 static int tag_intern(lexicon *lx, const char *s, size_t n, uint16_t *id)
 {
 	if (n == 0 || n >= LEX_TAG_LEN)
@@ -319,6 +387,10 @@ static int tag_intern(lexicon *lx, const char *s, size_t n, uint16_t *id)
 		return -2;
 	memcpy(lx->tags[lx->ntags], s, n);
 	lx->tags[lx->ntags][n] = 0;
+	size_t len, i = tag_hash(s, n, &len) & (LEX_TAG_SLOTS - 1);
+	while (lx->tag_slot[i])
+		i = (i + 1) & (LEX_TAG_SLOTS - 1);
+	lx->tag_slot[i] = (uint8_t)lx->ntags;
 	*id = lx->ntags++;
 	return 0;
 }
@@ -399,6 +471,8 @@ static int load_line(lexicon *lx, raqib_arena *ar, const char *line, size_t len,
 	}
 	if (entry_put(lx, &e))
 		goto nomem;
+	if (tv.ntok > 1)
+		lx->phrases = true;
 	return 0;
 nomem:
 	return raqib_err_set(err, RAQIB_ENOMEM, "%s:%u: out of memory", name, lineno);
@@ -450,6 +524,7 @@ int lexicon_load(lexicon **out, const char *data, size_t len, const char *name,
 		rc = raqib_err_set(err, RAQIB_ENOMEM, "%s: out of memory", name);
 		goto fail;
 	}
+	map_enter(lx);
 	raqib_arena_free(ar);
 	*out = lx;
 	return 0;
@@ -477,13 +552,22 @@ size_t lexicon_size(const lexicon *lx)
 	return lx ? lx->nents : 0;
 }
 
+/* Rules ask for their tags on every comment: a hash probe, not a walk
+ * through the names. */
 uint16_t lexicon_tag_id(const lexicon *lx, const char *tag)
 {
+	size_t len, i;
+
 	if (!lx || !tag)
 		return 0;
-	for (uint16_t t = 1; t < lx->ntags; t++)
-		if (!strcmp(lx->tags[t], tag))
-			return t;
+	i = tag_hash(tag, LEX_TAG_LEN, &len) & (LEX_TAG_SLOTS - 1);
+	if (len >= LEX_TAG_LEN)
+		return 0;
+	for (; lx->tag_slot[i]; i = (i + 1) & (LEX_TAG_SLOTS - 1)) {
+		const char *name = lx->tags[lx->tag_slot[i]];
+		if (!memcmp(name, tag, len) && !name[len])
+			return lx->tag_slot[i];
+	}
 	return 0;
 }
 
@@ -516,7 +600,7 @@ bool lexicon_has_word(const lexicon *lx, const uint32_t *cp, size_t n)
 /* Prefixes و ف ب ل ك ال وال بال فال كال لل: fills the clitic lengths that
  * match cp (n >= 3) and leave at least two letters. Open-coded rather than
  * a table walk: this runs for every token and dominated the scan time. */
-static size_t prefix_lens(const uint32_t *cp, size_t n, size_t *pl)
+static inline size_t prefix_lens(const uint32_t *cp, size_t n, size_t *pl)
 {
 	size_t k = 0;
 	uint32_t c0 = cp[0], c1 = cp[1];
@@ -533,7 +617,7 @@ static size_t prefix_lens(const uint32_t *cp, size_t n, size_t *pl)
 }
 
 /* Suffixes ه ها هم هن كم كن ك ي نا ين ون ات ان (ة is already ه). */
-static size_t suffix_lens(const uint32_t *cp, size_t n, size_t *ql)
+static inline size_t suffix_lens(const uint32_t *cp, size_t n, size_t *ql)
 {
 	size_t k = 0;
 	uint32_t z = cp[n - 1], y = cp[n - 2];
@@ -564,9 +648,11 @@ struct lex_prep {
 	const uint32_t *cp;     /* the view it was made for: a view whose */
 	const text_token *tok;  /* arrays changed under it gets a new one */
 	uint32_t ntok;
-	uint32_t *first;        /* stems of token t: stem[first[t], first[t + 1]) */
-	lex_stem *stem;
+	uint64_t mapgen;        /* map generation the masks were read at */
+	uint32_t *mask;         /* per token: OR of the presence map over its
+				 * stems; all bits where a spread run starts */
 	uint8_t *run;           /* single letters joinable from token t (<= LEX_MAX_RUN) */
+	uint32_t all;           /* OR of all masks */
 };
 
 typedef struct cand {
@@ -580,29 +666,39 @@ typedef struct tok_cands {
 	cand c[LEX_MAX_CAND];
 } tok_cands;
 
-/* Every stem of cp[0..n) (itself, clitics stripped), given its prefix
- * hashes H[i] = hash of cp[0..i) and P[i] = HASH_P^i, so that each stem
- * costs O(1). `arabic` enables clitic stripping. The order (prefix major,
- * whole word first) decides ties between equal-weight entries and which
- * stems survive LEX_MAX_CAND, so it must not change. */
-static uint32_t stems_of(const uint32_t *cp, size_t n, bool arabic,
-			 const uint64_t *H, const uint64_t *P, lex_stem *out)
+/* Every stem of cp[0..n) (itself, clitics stripped) with its hash, which
+ * equals hash_cps() of the stem. `arabic` enables clitic stripping. For each
+ * prefix the hash runs once up to the shortest stem and is extended by the
+ * suffix letters, so a token costs about one multiply per letter. The order
+ * (prefix major, whole word first) decides ties between equal-weight
+ * entries and which stems survive LEX_MAX_CAND, so it must not change. */
+static uint32_t stems_of(const uint32_t *cp, size_t n, bool arabic, lex_stem *out)
 {
-	size_t pl[4] = {0}, ql[3] = {0}, np = 1, nq = 1;
+	size_t pl[4] = {0}, ql[3] = {0}, np = 1, nq = 1, m;
 	uint32_t k = 0;
 
 	if (arabic && n >= 3) {
 		np += prefix_lens(cp, n, pl + 1);
 		nq += suffix_lens(cp, n, ql + 1);
 	}
+	/* every prefix leaves two letters and the suffixes are at most two
+	 * long and listed shortest first, so pl[a] <= m */
+	m = n - ql[nq - 1];
 	for (size_t a = 0; a < np; a++) {
+		size_t s = pl[a];
+		uint64_t hv[3], h = 0;
+		for (size_t i = s; i < m; i++)
+			h = h * HASH_P + cp[i];
+		hv[0] = h;
+		for (size_t i = m; i < n; i++)
+			hv[i - m + 1] = hv[i - m] * HASH_P + cp[i];
 		for (size_t b = 0; b < nq; b++) {
-			size_t s = pl[a], e = n - ql[b];
+			size_t e = n - ql[b];
 			if (e < s + 2 && (a || b))
 				continue;
 			if (e - s > LEX_MAX_WORD)
 				continue;
-			out[k].h = hash_mix(H[e] - H[s] * P[e - s]);
+			out[k].h = hash_mix(hv[e - m]);
 			out[k].s = (uint8_t)s;
 			out[k].e = (uint8_t)e;
 			out[k].kind = (uint8_t)((a ? K_PRE : 0) | (b ? K_SUF : 0));
@@ -612,35 +708,73 @@ static uint32_t stems_of(const uint32_t *cp, size_t n, bool arabic,
 	return k;
 }
 
-static void prefix_hashes(const uint32_t *cp, size_t n, uint64_t *H, uint64_t *P)
-{
-	H[0] = 0;
-	P[0] = 1;
-	for (size_t i = 0; i < n; i++) {
-		H[i + 1] = H[i] * HASH_P + cp[i];
-		P[i + 1] = P[i] * HASH_P;
-	}
-}
-
 static uint32_t token_stems(const text_view *tv, uint32_t t, lex_stem *out)
 {
-	uint64_t H[LEX_MAX_TOK + 1], P[LEX_MAX_TOK + 1];
 	const text_token *tk = &tv->tok[t];
 	size_t n = tk->end - tk->start;
 
 	if (n == 0 || n > LEX_MAX_TOK)
 		return 0;
-	prefix_hashes(tv->cp + tk->start, n, H, P);
-	return stems_of(tv->cp + tk->start, n, (tk->flags & TEXT_TOK_ARABIC) != 0,
-			H, P, out);
+	return stems_of(tv->cp + tk->start, n, (tk->flags & TEXT_TOK_ARABIC) != 0, out);
 }
 
-static uint32_t stem_bound(const text_token *tk)
+/* HASH_P^i: the hash of cp[s..e) is H[e] - H[s] * HASH_P^(e - s) when
+ * H[i] is the hash of cp[0..i). */
+static const uint64_t pow_p[LEX_MAX_TOK + 1] = {
+	0x0000000000000001ULL, 0x00000100000001b3ULL, 0x000366000002e329ULL,
+	0x08a97b0004e7feabULL, 0x9ffaac085635bc91ULL, 0x0caee32a7d4f6a63ULL,
+	0xdc966432edf1c639ULL, 0xc5527b8a51d3d2dbULL, 0x1efac7090aef4a21ULL,
+	0x936a555d949af613ULL, 0x18a5210383502249ULL, 0x30b961f8212a420bULL,
+	0xf54383a05ace38b1ULL, 0x8ff15a7a4c6a54c3ULL, 0x017180cfd8ae0759ULL,
+	0x21e53a2d2fb67c3bULL, 0x4efe15c813151841ULL, 0x4ed743f86cd83673ULL,
+	0xcffef220f3648569ULL, 0xd2bad6fd93ceb16bULL, 0xe22cbbe2283778d1ULL,
+	0x897c124a56424b23ULL, 0xe01e375092a5ac79ULL, 0x790476e92f84119bULL,
+	0x26a7a93bbd69ea61ULL, 0x18cef182daf942d3ULL, 0x20e7345a158c8c89ULL,
+	0x756a7e129dd2cccbULL, 0x56c104a22d31fcf1ULL, 0x9bf7d092cbf0cd83ULL,
+	0xf6e4ec708a2d3599ULL, 0xb4335c3acad212fbULL, 0x0558b2e6a2f64081ULL,
+	0x0bf87ee6e86f9b33ULL, 0xc6dad55cf5a4b7a9ULL, 0x8a9035f566e4142bULL,
+	0x571fdafdd58e4511ULL, 0x99662e51e0bf5be3ULL, 0x67fc9820e52922b9ULL,
+	0xdb5938e564e6005bULL, 0x9e9c08ca72d29aa1ULL, 0x55bd91011bdcbf93ULL,
+	0x8ddcf7e2581986c9ULL, 0x27fffe9bb360078bULL, 0x58052d91cc2cd131ULL,
+	0xbd9d9fbdf0277643ULL, 0x5a4cb2bf130df3d9ULL, 0x7e4793ad60b559bbULL,
+	0x48f9aa9b542778c1ULL, 0x27b5a6efff122ff3ULL, 0x8bda9cce6be779e9ULL,
+	0x8bf25bc15a5426ebULL, 0x20f8d48c7cfe2151ULL, 0x04f27bb863d29ca3ULL,
+};
+
+static inline unsigned map_get(uint64_t h)
 {
-	size_t n = tk->end - tk->start;
-	if (n == 0 || n > LEX_MAX_TOK)
-		return 0;
-	return (tk->flags & TEXT_TOK_ARABIC) && n >= 3 ? LEX_MAX_STEMS : 1;
+	return atomic_load_explicit(&lex_map[map_slot(h)], memory_order_relaxed);
+}
+
+/* The presence map bits of every stem stems_of() would list for cp[0..n),
+ * and of a few more (stems it drops as too short or too long): extra bits
+ * only cost a probe. One pass of prefix hashes makes each stem O(1). Runs
+ * for every token of every text, so it is written out flat. */
+static inline unsigned token_mask(const uint32_t *cp, size_t n, bool arabic)
+{
+	uint64_t H[LEX_MAX_TOK + 1], h = 0;
+	size_t pl[3], ql[2], np, nq;
+	unsigned mask;
+
+	H[0] = 0;
+	for (size_t i = 0; i < n; i++)
+		H[i + 1] = h = h * HASH_P + cp[i];
+	mask = map_get(hash_mix(h));
+	if (!arabic || n < 3)
+		return mask;
+	np = prefix_lens(cp, n, pl);
+	nq = suffix_lens(cp, n, ql);
+	for (size_t b = 0; b < nq; b++)
+		mask |= map_get(hash_mix(H[n - ql[b]]));
+	for (size_t a = 0; a < np; a++) {
+		size_t s = pl[a];
+		mask |= map_get(hash_mix(H[n] - H[s] * pow_p[n - s]));
+		for (size_t b = 0; b < nq; b++) {
+			size_t e = n - ql[b];
+			mask |= map_get(hash_mix(H[e] - H[s] * pow_p[e - s]));
+		}
+	}
+	return mask;
 }
 
 static bool single_letter(const text_view *tv, uint32_t t)
@@ -673,37 +807,45 @@ static uint8_t run_at(const text_view *tv, uint32_t t, uint32_t next)
 	return 1;
 }
 
-/* Lists the stems of every token of tv once, for all lexicons. The stem
- * array is sized for the worst case (LEX_MAX_STEMS per Arabic token) but
- * filled densely, so only what is used is ever touched. NULL on OOM. */
+/* Reads the presence map for every token of tv once, for all lexicons.
+ * NULL on OOM. */
 static struct lex_prep *prep_build(const text_view *tv, raqib_arena *a)
 {
-	size_t cap = 0, off;
-	uint32_t t, k = 0;
+	size_t off = sizeof(struct lex_prep) + (-sizeof(struct lex_prep) & 15);
+	unsigned char *mem = raqib_arena_alloc(a, off + (size_t)tv->ntok * (sizeof(uint32_t) + 1));
 	struct lex_prep *p;
-	unsigned char *mem;
+	unsigned all = 0;
+	bool singles = false;
+	uint32_t t;
 
-	for (t = 0; t < tv->ntok; t++)
-		cap += stem_bound(&tv->tok[t]);
-	off = sizeof *p + (-sizeof *p & 15);
-	mem = raqib_arena_alloc(a, off + cap * sizeof(lex_stem) +
-				    ((size_t)tv->ntok + 1) * sizeof(uint32_t) + tv->ntok);
 	if (!mem)
 		return NULL;
 	p = (struct lex_prep *)mem;
 	p->cp = tv->cp;
 	p->tok = tv->tok;
 	p->ntok = tv->ntok;
-	p->stem = (lex_stem *)(mem + off);
-	p->first = (uint32_t *)(p->stem + cap);
-	p->run = (uint8_t *)(p->first + tv->ntok + 1);
+	p->mask = (uint32_t *)(mem + off);
+	p->run = (uint8_t *)(p->mask + tv->ntok);
+	/* lexicons entered after this read are not in the masks */
+	p->mapgen = atomic_load_explicit(&lex_map_gen, memory_order_acquire);
 	for (t = 0; t < tv->ntok; t++) {
-		p->first[t] = k;
-		k += token_stems(tv, t, p->stem + k);
+		const text_token *tk = &tv->tok[t];
+		size_t n = tk->end - tk->start;
+		unsigned m = n <= LEX_MAX_TOK ?
+			     token_mask(tv->cp + tk->start, n, (tk->flags & TEXT_TOK_ARABIC) != 0) : 0;
+		p->mask[t] = m;
+		p->run[t] = 0;
+		all |= m;
+		singles |= n == 1;
 	}
-	p->first[tv->ntok] = k;
-	for (t = tv->ntok; t-- > 0;)
+	/* only single letters start a spread run */
+	for (t = singles ? tv->ntok : 0; t-- > 0;) {
 		p->run[t] = run_at(tv, t, t + 1 < tv->ntok ? p->run[t + 1] : 0);
+		if (p->run[t] >= 2)
+			p->mask[t] = UINT32_MAX; /* every lexicon tries the run */
+		all |= p->mask[t];
+	}
+	p->all = all;
 	return p;
 }
 
@@ -739,23 +881,13 @@ static uint32_t probe(const lexicon *lx, const uint32_t *cp, const lex_stem *st,
 	return nc;
 }
 
-static bool any_in_bloom(const lexicon *lx, const struct lex_prep *p, uint32_t t)
-{
-	const lex_stem *st = p->stem + p->first[t], *end = p->stem + p->first[t + 1];
-	unsigned shift = 70 - lx->bloom_bits;
-
-	for (; st < end; st++) {
-		uint64_t m = bloom_mask(st->h);
-		if ((lx->bloom[st->h >> shift] & m) == m)
-			return true;
-	}
-	return false;
-}
-
 typedef struct scan_ctx {
 	const lexicon *lx;
 	const text_view *tv;
-	const struct lex_prep *prep; /* NULL: no arena, stems made per token */
+	const struct lex_prep *prep; /* NULL: no arena */
+	uint32_t any;                /* prep->mask bits of lx: some stem of the
+				      * token is a word of lx; 0 when there are
+				      * no masks or they predate lx */
 	tok_cands ring[LEX_RING];
 } scan_ctx;
 
@@ -763,15 +895,14 @@ static const tok_cands *cands_of(scan_ctx *x, uint32_t t)
 {
 	tok_cands *tc = &x->ring[t % LEX_RING];
 	if (tc->tok != t + 1) {
-		const uint32_t *cp = x->tv->cp + x->tv->tok[t].start;
 		tc->tok = t + 1;
-		if (x->prep) {
-			uint32_t f = x->prep->first[t];
-			tc->n = probe(x->lx, cp, x->prep->stem + f,
-				      x->prep->first[t + 1] - f, tc->c);
+		if (x->any && !(x->prep->mask[t] & x->any)) {
+			tc->n = 0;
 		} else {
+			/* few tokens get here: their stems are not cached */
 			lex_stem st[LEX_MAX_STEMS];
-			tc->n = probe(x->lx, cp, st, token_stems(x->tv, t, st), tc->c);
+			tc->n = probe(x->lx, x->tv->cp + x->tv->tok[t].start, st,
+				      token_stems(x->tv, t, st), tc->c);
 		}
 	}
 	return tc;
@@ -815,6 +946,16 @@ static uint32_t popcount2(uint32_t k)
 	return (k & 1) + ((k >> 1) & 1);
 }
 
+/* Can a candidate of tc be the first word of a phrase (phrase_rec's test
+ * at k == 0)? Most tokens found are single words: spare them the search. */
+static bool may_start_phrase(const lexicon *lx, const tok_cands *tc)
+{
+	for (uint32_t i = 0; i < tc->n; i++)
+		if ((lx->words[tc->c[i].word].flags & W_FIRST) && !(tc->c[i].kind & ~K_PRE))
+			return true;
+	return false;
+}
+
 /* Words k of a phrase of nw words: inner words exact, the first may carry
  * a prefix, the last a suffix (وابن الكلب, لعنة الله عليكم). */
 static void phrase_rec(scan_ctx *x, uint32_t t0, uint32_t nw, uint32_t k,
@@ -842,16 +983,14 @@ static void phrase_rec(scan_ctx *x, uint32_t t0, uint32_t nw, uint32_t k,
 static uint32_t match_spread(const scan_ctx *x, uint32_t t, uint32_t run, best *b)
 {
 	uint32_t buf[LEX_MAX_RUN];
-	uint64_t H[LEX_MAX_RUN + 1], P[LEX_MAX_RUN + 1];
 	lex_stem st[LEX_MAX_STEMS];
 	cand c[LEX_MAX_CAND];
 	const text_view *tv = x->tv;
 
 	for (uint32_t i = 0; i < run; i++)
 		buf[i] = tv->cp[tv->tok[t + i].start];
-	prefix_hashes(buf, run, H, P);
 	for (uint32_t n = run; n >= 2; n--) {
-		uint32_t ns = stems_of(buf, n, text_is_arabic_letter(buf[0]), H, P, st);
+		uint32_t ns = stems_of(buf, n, text_is_arabic_letter(buf[0]), st);
 		uint32_t nc = probe(x->lx, buf, st, ns, c);
 		for (uint32_t i = 0; i < nc; i++) {
 			const lex_word *w = &x->lx->words[c[i].word];
@@ -893,10 +1032,27 @@ size_t lexicon_scan(const lexicon *lx, const text_view *tv, raqib_arena *a,
 	x.lx = lx;
 	x.tv = tv;
 	x.prep = prep_get(tv, a);
+	x.any = 0;
+	if (x.prep && lx->mapgen <= x.prep->mapgen) {
+		x.any = lx->bit_single | lx->bit_first | lx->bit_cont;
+		if (!(x.prep->all & (lx->bit_single | lx->bit_first)))
+			return 0;
+	}
 	for (uint32_t i = 0; i < LEX_RING; i++)
 		x.ring[i].tok = 0;
 	for (uint32_t t = 0; t < tv->ntok;) {
 		best b = {-1, 0};
+		/* Most tokens start no entry of lx (nor a spread run): a
+		 * one-word entry, or the first word of a phrase whose next
+		 * word follows. A test or two each moves past them. */
+		if (x.any) {
+			const uint32_t *mask = x.prep->mask;
+			while (!(mask[t] & lx->bit_single) &&
+			       !((mask[t] & lx->bit_first) && t + 1 < tv->ntok &&
+				 (mask[t + 1] & lx->bit_cont)))
+				if (++t == tv->ntok)
+					return count;
+		}
 		uint32_t run = run_of(&x, t);
 		if (run >= 2) {
 			uint32_t nt = match_spread(&x, t, run, &b);
@@ -906,12 +1062,6 @@ size_t lexicon_scan(const lexicon *lx, const text_view *tv, raqib_arena *a,
 				continue;
 			}
 		}
-		/* Most tokens are no word of the lexicon: ask the Bloom filter
-		 * before setting up candidates. */
-		if (x.prep && !any_in_bloom(lx, x.prep, t)) {
-			t++;
-			continue;
-		}
 		const tok_cands *tc = cands_of(&x, t);
 		if (tc->n == 0) {
 			t++;
@@ -920,6 +1070,11 @@ size_t lexicon_scan(const lexicon *lx, const text_view *tv, raqib_arena *a,
 		uint32_t nw = LEX_MAX_WORDS;
 		if (nw > tv->ntok - t)
 			nw = tv->ntok - t;
+		/* a phrase needs a later word of one in the next token */
+		if (!lx->phrases || (x.any && t + 1 < tv->ntok &&
+				     !(x.prep->mask[t + 1] & lx->bit_cont)) ||
+		    !may_start_phrase(lx, tc))
+			nw = 1;
 		for (; nw >= 2; nw--) {
 			if (tv->tok[t + nw - 1].sentence != tv->tok[t].sentence)
 				continue;

@@ -69,6 +69,7 @@ void raqib_config_defaults(raqib_config *cfg)
 
 typedef struct conf_ctx {
 	raqib_config *cfg;
+	const char *path;  /* of the config file: relative model paths start there */
 	char msg[200];
 } conf_ctx;
 
@@ -107,6 +108,25 @@ static int parse_bool(const char *v, int *out)
 	return 0;
 }
 
+/* "none", "off" or "" switch a model off; a relative path is taken from
+ * the config file's directory, so a config works from any working
+ * directory. */
+static int resolve_model(const char *conf, const char *val, char *out, size_t cap)
+{
+	const char *slash = conf ? strrchr(conf, '/') : NULL;
+	int n;
+
+	if (!val[0] || !strcmp(val, "none") || !strcmp(val, "off")) {
+		out[0] = 0;
+		return 0;
+	}
+	if (val[0] == '/' || !slash)
+		n = snprintf(out, cap, "%s", val);
+	else
+		n = snprintf(out, cap, "%.*s/%s", (int)(slash - conf), conf, val);
+	return n < 0 || (size_t)n >= cap ? -1 : 0;
+}
+
 #define CONF_FAIL(...) do { snprintf(c->msg, sizeof c->msg, __VA_ARGS__); return 0; } while (0)
 
 static int conf_rule(conf_ctx *c, int r, const char *key, const char *val)
@@ -126,6 +146,17 @@ static int conf_rule(conf_ctx *c, int r, const char *key, const char *val)
 	} else if (!strcmp(key, "enabled")) {
 		if (parse_bool(val, &rc->enabled))
 			CONF_FAIL("enabled must be true or false, not '%s'", val);
+	} else if (!strcmp(key, "model")) {
+		if (r != RAQIB_RULE_INSULT && r != RAQIB_RULE_HATE && r != RAQIB_RULE_DIALECT &&
+		    r != RAQIB_RULE_FOREIGN)
+			CONF_FAIL("rule %s takes no model (only insult, hate, dialect, foreign)",
+				  raqib_rule_name((raqib_rule)r));
+		if (resolve_model(c->path, val, rc->model, sizeof rc->model))
+			CONF_FAIL("model path is too long");
+	} else if (!strcmp(key, "model_threshold")) {
+		if (parse_float01(val, &rc->model_threshold) || rc->model_threshold >= 1.0f)
+			CONF_FAIL("model_threshold must be a number from 0 (the model's own) "
+				  "to below 1, not '%s'", val);
 	} else {
 		CONF_FAIL("unknown key '%s' in a rule section", key);
 	}
@@ -171,7 +202,7 @@ static int conf_handler(void *user, const char *section, const char *key, const 
 
 int raqib_config_load(raqib_config *cfg, const char *path, raqib_err *err)
 {
-	conf_ctx c = {cfg, ""};
+	conf_ctx c = {cfg, path, ""};
 	FILE *f = fopen(path, "r");
 	int line;
 

@@ -5,6 +5,8 @@
  * the findings whose action is `shorten`.
  */
 #include "../rules/rule.h"
+#include "../model/model.h"
+#include "../model/model_rule.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -17,6 +19,11 @@ struct raqib_engine {
 	raqib_config cfg;
 	lexicon *lex[LEX_COUNT];
 	rule_env env;
+	/* Trained models: one per rule at most, all scored in one pass. */
+	lin_model *model[RAQIB_RULE_COUNT];
+	int lane[RAQIB_RULE_COUNT];      /* the model's place in mset, -1: none */
+	float model_thr[RAQIB_RULE_COUNT];
+	model_set *mset;
 };
 
 /* The last article seen, normalized once: a page's comments share it. */
@@ -34,6 +41,12 @@ typedef struct verdict_priv {
 	raqib_arena *arena;
 	raqib_buf shortened;
 	article_cache art;
+	/* The models' view of the comment being screened, valid while its
+	 * rules run (mtv == the rules' in->text). */
+	const raqib_engine *eng;
+	const text_view *mtv;
+	feat_vec fv;
+	double prob[MODEL_SET_MAX];
 } verdict_priv;
 
 static const char *lex_files[] = {
@@ -97,6 +110,50 @@ fail:
 	return err ? err->code : RAQIB_EIO;
 }
 
+/* Loads the models the config names, checks that each is for its rule and
+ * that all share one feature spec, and interleaves their weights. */
+static int load_models(raqib_engine *eng, raqib_err *err)
+{
+	const lin_model *ms[MODEL_SET_MAX];
+	const char *names[MODEL_SET_MAX];
+	size_t n = 0;
+	int rc;
+
+	for (int r = 0; r < RAQIB_RULE_COUNT; r++) {
+		const raqib_rule_conf *rc2 = &eng->cfg.rules[r];
+		lin_model *m;
+		float t;
+
+		eng->lane[r] = -1;
+		if (!rc2->model[0] || !rc2->enabled)
+			continue;
+		if ((rc = model_load(rc2->model, &m, err)))
+			return rc;
+		eng->model[r] = m;
+		if (strcmp(model_rule(m), raqib_rule_name((raqib_rule)r)))
+			return raqib_err_set(err, RAQIB_EDATA,
+					     "%s is a model for rule %s, configured for rule %s",
+					     rc2->model, model_rule(m), raqib_rule_name((raqib_rule)r));
+		/* Kept strictly inside (0, 1): the score mapping divides by t
+		 * and by 1 - t. */
+		t = rc2->model_threshold > 0.0f ? rc2->model_threshold : model_threshold(m);
+		eng->model_thr[r] = t < 1e-4f ? 1e-4f : t > 0.9999f ? 0.9999f : t;
+		eng->lane[r] = (int)n;
+		ms[n] = m;
+		names[n++] = rc2->model;
+	}
+	if (!n)
+		return 0;
+	rc = model_set_new(ms, names, n, &eng->mset, err);
+	/* model_set_new() says EARG for mismatched specs: a data problem here */
+	if (rc == RAQIB_EARG) {
+		if (err)
+			err->code = RAQIB_EDATA;
+		return RAQIB_EDATA;
+	}
+	return rc;
+}
+
 int raqib_engine_new(const raqib_config *cfg, raqib_engine **out, raqib_err *err)
 {
 	raqib_engine *eng = calloc(1, sizeof *eng);
@@ -130,6 +187,8 @@ int raqib_engine_new(const raqib_config *cfg, raqib_engine **out, raqib_err *err
 		eng->env.lex[i] = eng->lex[i];
 	}
 	eng->env.cfg = &eng->cfg;
+	if ((rc = load_models(eng, err)))
+		goto fail;
 	*out = eng;
 	return 0;
 fail:
@@ -143,6 +202,9 @@ void raqib_engine_free(raqib_engine *eng)
 		return;
 	for (int i = 0; i < LEX_COUNT; i++)
 		lexicon_free(eng->lex[i]);
+	model_set_free(eng->mset);
+	for (int r = 0; r < RAQIB_RULE_COUNT; r++)
+		model_free(eng->model[r]);
 	free(eng);
 }
 
@@ -198,6 +260,103 @@ void rule_add_span(raqib_finding *f, const text_view *tv, uint32_t ns, uint32_t 
 	}
 	if (f->nspans < RAQIB_MAX_SPANS)
 		f->spans[f->nspans++] = sp;
+}
+
+/* ---- models in rules (model_rule.h) ----------------------------------- */
+
+static int span_cmp(const void *a, const void *b);
+
+static float model_score(double p, float t)
+{
+	double s = p < t ? 0.5 * p / t : 0.5 + 0.5 * (p - t) / (1.0 - t);
+	return (float)s;
+}
+
+/* Folded range widened to the words it touches: an editor reads words,
+ * not the n-gram "بي ج" that straddles two of them. */
+static void widen_to_words(const text_view *tv, uint32_t *ns, uint32_t *ne)
+{
+	for (uint32_t i = 0; i < tv->ntok; i++) {
+		const text_token *t = &tv->tok[i];
+		if (t->end <= *ns)
+			continue;
+		if (t->start >= *ne)
+			break;
+		if (t->start < *ns)
+			*ns = t->start;
+		if (t->end > *ne)
+			*ne = t->end;
+	}
+}
+
+#define MODEL_EXPLAIN_K 8
+#define MODEL_EXPLAIN_SHARE 0.25f /* of the strongest n-gram's contribution */
+
+/* Adds the words of the strongest n-grams to f, merged with its spans. */
+static void add_model_spans(const lin_model *m, const feat_vec *fv, const text_view *tv,
+			    raqib_finding *f)
+{
+	model_contrib c[MODEL_EXPLAIN_K];
+	raqib_span sp[RAQIB_MAX_SPANS + MODEL_EXPLAIN_K];
+	size_t n = model_explain(m, fv, c, MODEL_EXPLAIN_K), ns = 0, k, out = 0;
+
+	for (k = 0; k < f->nspans; k++)
+		sp[ns++] = f->spans[k];
+	for (k = 0; k < n; k++) {
+		uint32_t a = c[k].start, b = c[k].end;
+		if (c[k].contrib < MODEL_EXPLAIN_SHARE * c[0].contrib)
+			break;
+		if (b <= a) /* dense signal: no place in the text */
+			continue;
+		widen_to_words(tv, &a, &b);
+		sp[ns++] = text_span(tv, a, b);
+	}
+	qsort(sp, ns, sizeof *sp, span_cmp);
+	for (k = 0; k < ns; k++) {
+		if (out && sp[k].start <= sp[out - 1].end) {
+			if (sp[k].end > sp[out - 1].end)
+				sp[out - 1].end = sp[k].end;
+			continue;
+		}
+		if (out == RAQIB_MAX_SPANS)
+			break;
+		sp[out++] = sp[k];
+	}
+	memcpy(f->spans, sp, out * sizeof *sp);
+	f->nspans = (uint32_t)out;
+}
+
+void rule_model_apply(const rule_input *in, rule_out *out, raqib_rule r)
+{
+	verdict_priv *p = out && out->v ? out->v->priv_ : NULL;
+	const raqib_engine *eng;
+	raqib_finding *f = NULL;
+	float score;
+	int lane;
+
+	if (!p || !p->mtv || p->mtv != in->text || (unsigned)r >= RAQIB_RULE_COUNT)
+		return;
+	eng = p->eng;
+	if ((lane = eng->lane[r]) < 0)
+		return;
+	score = model_score(p->prob[lane], eng->model_thr[r]);
+	for (uint32_t i = 0; i < out->v->nfindings; i++) {
+		raqib_finding *fi = &out->v->findings[i];
+		if (fi->rule == r && fi->field == RAQIB_FIELD_TEXT) {
+			f = fi;
+			break;
+		}
+	}
+	if (f && f->score >= score)
+		return;
+	if (f)
+		f->score = score > 1.0f ? 1.0f : score;
+	else if (!(f = rule_finding(out, r, RAQIB_FIELD_TEXT, score)))
+		return;
+	/* Explanations cost a pass over the features: only for counting
+	 * findings. */
+	if (f->score >= eng->cfg.rules[r].threshold)
+		add_model_spans(eng->model[r], &p->fv, in->text, f);
 }
 
 static int normalize_field(text_view *tv, raqib_arena *a, const char *s, size_t len,
@@ -407,9 +566,20 @@ int raqib_screen(const raqib_engine *eng, const raqib_comment *c,
 		in.article_cache = p->art.rule_cache;
 	}
 
+	/* One feature extraction and one pass over the interleaved weights
+	 * serve every model. */
+	p->eng = eng;
+	p->mtv = NULL;
+	if (eng->mset && text.ntok) {
+		if ((rc = feat_extract(model_set_spec(eng->mset), &text, p->arena, &p->fv, err)))
+			return rc;
+		model_set_probs(eng->mset, &p->fv, p->prob);
+		p->mtv = &text;
+	}
 	for (int r = 0; r < RAQIB_RULE_COUNT; r++)
 		if (eng->cfg.rules[r].enabled)
 			rule_fns[r](&in, &out);
+	p->mtv = NULL;
 
 	/* Scores -> actions; drop what stays under its rule's threshold. */
 	for (i = 0; i < v->nfindings; i++) {

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "base/base.h"
+#include "model/model.h"
 
 static raqib_engine *ENG;
 
@@ -285,6 +286,178 @@ static void test_policy(void **state)
 	raqib_verdict_free(&v);
 }
 
+/* ---- trained models ------------------------------------------------------ */
+
+#define MODEL_DIR "models" /* the tests run from the repository root */
+
+/* Loads `body` as a config and tries to build an engine; returns its code. */
+static int engine_from(const char *body, raqib_engine **eng, raqib_err *err)
+{
+	raqib_config cfg;
+	char path[64];
+	int rc;
+
+	raqib_config_defaults(&cfg);
+	assert_int_equal(write_conf(path, body), 0);
+	rc = raqib_config_load(&cfg, path, err);
+	unlink(path);
+	if (rc)
+		return rc;
+	return raqib_engine_new(&cfg, eng, err);
+}
+
+static void abs_model(char *buf, size_t cap, const char *rule)
+{
+	char cwd[512];
+	assert_non_null(getcwd(cwd, sizeof cwd));
+	snprintf(buf, cap, "%s/" MODEL_DIR "/%s.model", cwd, rule);
+}
+
+static void test_model_load_errors(void **state)
+{
+	raqib_engine *eng = NULL;
+	raqib_err err;
+	char conf[2048], ins[600], dia[600], bad[64];
+	unsigned char head[4096];
+	lin_model *small = NULL;
+	model_dataset *d;
+	model_train_opts o = {.rule = "hate", .C = 1.0};
+	feat_spec spec;
+	FILE *f;
+	int fd;
+
+	(void)state;
+	abs_model(ins, sizeof ins, "insult");
+	abs_model(dia, sizeof dia, "dialect");
+
+	/* missing file */
+	assert_int_equal(engine_from("[rule.insult]\nmodel = /nonexistent/insult.model\n",
+				     &eng, &err), RAQIB_EIO);
+	assert_null(eng);
+	assert_non_null(strstr(err.msg, "/nonexistent/insult.model"));
+
+	/* truncated (corrupt) file: the first 4 KiB of a real model */
+	f = fopen(ins, "rb");
+	assert_non_null(f);
+	assert_int_equal(fread(head, 1, sizeof head, f), sizeof head);
+	fclose(f);
+	strcpy(bad, "/tmp/raqib-model-XXXXXX");
+	fd = mkstemp(bad);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, head, sizeof head), (ssize_t)sizeof head);
+	close(fd);
+	snprintf(conf, sizeof conf, "[rule.insult]\nmodel = %s\n", bad);
+	assert_int_equal(engine_from(conf, &eng, &err), RAQIB_EDATA);
+	assert_non_null(strstr(err.msg, "truncated"));
+
+	/* a model for another rule */
+	snprintf(conf, sizeof conf, "[rule.insult]\nmodel = %s\n", dia);
+	assert_int_equal(engine_from(conf, &eng, &err), RAQIB_EDATA);
+	assert_non_null(strstr(err.msg, "model for rule dialect"));
+
+	/* two models with different feature specs cannot share one pass */
+	feat_spec_default(&spec);
+	spec.hash_bits = 16;
+	d = model_dataset_new(&spec);
+	assert_non_null(d);
+	assert_int_equal(model_dataset_add(d, "العرب كلهم كذا", strlen("العرب كلهم كذا"), true, &err), 0);
+	assert_int_equal(model_dataset_add(d, "مقال جميل شكرا", strlen("مقال جميل شكرا"), false, &err), 0);
+	assert_int_equal(model_train(d, NULL, &o, &small, NULL, &err), 0);
+	model_dataset_free(d);
+	assert_int_equal(model_save(small, bad, &err), 0);
+	model_free(small);
+	snprintf(conf, sizeof conf, "[rule.insult]\nmodel = %s\n[rule.hate]\nmodel = %s\n", ins, bad);
+	assert_int_equal(engine_from(conf, &eng, &err), RAQIB_EDATA);
+	assert_non_null(strstr(err.msg, "different feature specs"));
+	/* alone, that model loads */
+	snprintf(conf, sizeof conf, "[rule.hate]\nmodel = %s\n", bad);
+	assert_int_equal(engine_from(conf, &eng, &err), 0);
+	raqib_engine_free(eng);
+	eng = NULL;
+	unlink(bad);
+
+	/* config errors */
+	assert_int_equal(engine_from("[rule.phone]\nmodel = x.model\n", &eng, &err), RAQIB_ECONFIG);
+	assert_non_null(strstr(err.msg, "takes no model"));
+	assert_int_equal(engine_from("[rule.insult]\nmodel_threshold = 1\n", &eng, &err),
+			 RAQIB_ECONFIG);
+}
+
+/* A relative model path is read from the config file's directory. */
+static void test_model_relative_path(void **state)
+{
+	raqib_config cfg;
+	raqib_err err;
+	char path[64];
+
+	(void)state;
+	raqib_config_defaults(&cfg);
+	assert_int_equal(write_conf(path, "[rule.dialect]\nmodel = m/d.model\n"
+				    "[rule.foreign]\nmodel = /abs/f.model\n[rule.hate]\nmodel = none\n"), 0);
+	assert_int_equal(raqib_config_load(&cfg, path, &err), 0);
+	unlink(path);
+	assert_string_equal(cfg.rules[RAQIB_RULE_DIALECT].model, "/tmp/m/d.model");
+	assert_string_equal(cfg.rules[RAQIB_RULE_FOREIGN].model, "/abs/f.model");
+	assert_string_equal(cfg.rules[RAQIB_RULE_HATE].model, "");
+	assert_string_equal(cfg.rules[RAQIB_RULE_INSULT].model, ""); /* default: off */
+}
+
+static const raqib_finding *finding_of(const raqib_verdict *v, raqib_rule r)
+{
+	for (uint32_t i = 0; i < v->nfindings; i++)
+		if (v->findings[i].rule == r && v->findings[i].field == RAQIB_FIELD_TEXT)
+			return &v->findings[i];
+	return NULL;
+}
+
+/* "قليل ادب" (ill-mannered) is in no word list; the model holds it and
+ * points at the words. A civil comment stays published. */
+static void test_model_insult_span(void **state)
+{
+	const char *insult = "ياخي انت قليل ادب", *civil = "شكرا على هذا المقال المفيد";
+	raqib_engine *eng = NULL;
+	raqib_verdict v;
+	raqib_comment c = {0};
+	raqib_err err;
+	char conf[700], ins[600];
+	const raqib_finding *f;
+	bool covered = false;
+
+	(void)state;
+	abs_model(ins, sizeof ins, "insult");
+	raqib_verdict_init(&v);
+	c.name = "أحمد محمود";
+	c.name_len = strlen(c.name);
+	c.text = insult;
+	c.text_len = strlen(insult);
+	/* without the model: published */
+	assert_int_equal(raqib_screen(ENG, &c, &v, &err), 0);
+	assert_int_equal(v.decision, RAQIB_PUBLISH);
+
+	snprintf(conf, sizeof conf, "[rule.insult]\nmodel = %s\n", ins);
+	assert_int_equal(engine_from(conf, &eng, &err), 0);
+	assert_int_equal(raqib_screen(eng, &c, &v, &err), 0);
+	assert_int_equal(v.decision, RAQIB_HOLD);
+	f = finding_of(&v, RAQIB_RULE_INSULT);
+	assert_non_null(f);
+	assert_true(f->score >= 0.5f);
+	assert_true(f->nspans >= 1);
+	for (uint32_t i = 0; i < f->nspans; i++) {
+		assert_true(f->spans[i].start < f->spans[i].end && f->spans[i].end <= 17);
+		if (i)
+			assert_true(f->spans[i].start > f->spans[i - 1].end);
+		covered |= f->spans[i].start == 9 && f->spans[i].end == 13; /* قليل */
+	}
+	assert_true(covered);
+
+	c.text = civil;
+	c.text_len = strlen(civil);
+	assert_int_equal(raqib_screen(eng, &c, &v, &err), 0);
+	assert_int_equal(v.decision, RAQIB_PUBLISH);
+	raqib_verdict_free(&v);
+	raqib_engine_free(eng);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -294,6 +467,9 @@ int main(void)
 		cmocka_unit_test(test_policy),
 		cmocka_unit_test(test_article_cache),
 		cmocka_unit_test(test_properties),
+		cmocka_unit_test(test_model_load_errors),
+		cmocka_unit_test(test_model_relative_path),
+		cmocka_unit_test(test_model_insult_span),
 	};
 	raqib_config cfg;
 	raqib_err err;
