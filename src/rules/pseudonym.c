@@ -11,7 +11,13 @@
  *         sentence instead of a name, or no name at all;
  *   soft: words from data/lexicons/pseudonym.txt (زائر، مواطن، عاشق،
  *         محب المملكة، نصراوي، مجرد رأي, dark, king ...), nickname frames
- *         (ولد الديرة، بنت الرياض) and the kunya.
+ *         (ولد الديرة، بنت الرياض; صقر الجارح، عاشق الليل with any object)
+ *         and the kunya;
+ *   shape without vocabulary: CamelCase Latin handles (TheBlueKnight), a
+ *         lone article adjective (الحائر، المظلوم), only article words
+ *         (الجزائري الاصيل), a function word or الله first (من الجزائر).
+ * The frames and shapes carry the evidence for object words no list holds:
+ * tests/fixtures/pseudonyms measures them on held-out vocabulary.
  * Soft evidence is weakened when the signature also holds a known real name
  * (data/lexicons/names.txt): "رائد الأهلاوي" is a person who supports a
  * club, "الأهلاوي" alone is not a person. A word that is itself a given

@@ -142,6 +142,37 @@ static void floods(void **state)
 			       "أفعالا حقيقية تغير حياة المواطن البسيط في كل مكان") < 0.5f);
 }
 
+/* The thresholds behind the cheap first pass that decides which detectors
+ * run at all: one short of each finds nothing, the threshold itself does. */
+static void flood_thresholds(void **state)
+{
+	(void)state;
+	assert_true(spam_score("رائع !!!!!!!!!") < 0.05f);
+	assert_true(spam_score("رائع !!!!!!!!!!") > 0.05f);
+	assert_true(spam_score("رائع 😀 😀 😀 😀 😀 😀 😀 😀 😀") < 0.05f);
+	assert_true(spam_score("رائع 😀 😀 😀 😀 😀 😀 😀 😀 😀 😀") >= 0.5f);
+	/* a phrase of two and of three words four times; three times is not
+	 * enough */
+	assert_true(spam_score("شكرا جزيلا شكرا جزيلا شكرا جزيلا شكرا جزيلا") >= 0.5f);
+	assert_true(spam_score("شكرا جزيلا شكرا جزيلا شكرا جزيلا") < 0.05f);
+	assert_true(spam_score("الله اكبر عليكم الله اكبر عليكم الله اكبر عليكم "
+			       "الله اكبر عليكم") >= 0.5f);
+	/* same length, first and last letter, but different words */
+	assert_true(spam_score("كلب كتب كعب كسب كهب كذب") < 0.05f);
+	/* 41 letters in one word is mash, 40 is not flagged */
+	assert_true(spam_score("كلمة abcdefghijabcdefghijabcdefghijabcdefghijk") >= 0.5f);
+	assert_true(spam_score("كلمة abcdefghijabcdefghijabcdefghijabcdefghij") < 0.05f);
+}
+
+/* Handles need no Latin letter; an Arabic name after '@' is no handle. */
+static void handles_without_latin(void **state)
+{
+	(void)state;
+	assert_true(spam_score("تابعوا الحساب @___ لمعرفة المزيد") > 0.05f);
+	assert_true(spam_score("تابعوا الحساب @1234 لمعرفة المزيد") > 0.05f);
+	assert_true(spam_score("ردا على @محمد في التعليق السابق") < 0.05f);
+}
+
 static void flood_span_covers_the_run(void **state)
 {
 	const raqib_finding *f;
@@ -237,6 +268,8 @@ int main(void)
 		cmocka_unit_test(obfuscated_domains),
 		cmocka_unit_test(numbers_and_abbreviations_are_no_links),
 		cmocka_unit_test(floods),
+		cmocka_unit_test(flood_thresholds),
+		cmocka_unit_test(handles_without_latin),
 		cmocka_unit_test(flood_span_covers_the_run),
 		cmocka_unit_test(link_span_is_in_original_text),
 		cmocka_unit_test(empty_text),

@@ -7,25 +7,24 @@
  * sequence of word ids, found in a second open-addressing table keyed by a
  * hash of that sequence.
  *
- * The word hash does not depend on the lexicon, so the stems of a text are
- * hashed once for all of them: the first lexicon_scan of a text_view lists
- * every clitic-stripped stem of every token with its hash (struct lex_prep,
- * in the scan's arena, hung on the view), and each lexicon then only probes
- * its Bloom filter — sized to the lexicon, so the small ones stay in L1 —
- * and, for the few stems that pass, its word table. Stems are sub-ranges of
- * the token, so nothing is copied.
+ * The word hash does not depend on the lexicon, so a text is read once for
+ * all of them. Each lexicon, when loaded, sets its bits (one of
+ * LEX_MAP_CLASSES sets of three: one-word entries, first words of phrases,
+ * later words of phrases) in a process-wide presence map indexed by word
+ * hash. The first lexicon_scan of a text_view hashes every clitic-stripped
+ * stem of every token and keeps, per token, the OR of the map entries of
+ * its stems (struct lex_prep, in the scan's arena, hung on the view). A scan
+ * then moves past every token that cannot start one of its entries with a
+ * test or two, and only for the few left lists the token's stems again and
+ * probes its Bloom filter (sized to the lexicon, so the small ones stay in
+ * L1) and word table. Stems are sub-ranges of the token: nothing is copied.
  *
- * Even one Bloom probe per stem per lexicon is most of the scan time when
- * nine lexicons scan every comment, so every lexicon also sets its own bit
- * (one of LEX_MAP_CLASSES) in a process-wide presence map indexed by word
- * hash. The view's cache ORs the map entries of each token's stems once, and
- * a scan then skips every token whose mask lacks its lexicon's bit with one
- * test. The map only ever gains bits (a freed lexicon's stay set, lexicons
- * share a bit once there are more than LEX_MAP_CLASSES of them): both only
- * let more tokens through to the Bloom filter, never fewer. Its entries are
+ * The map only ever gains bits: a freed lexicon's stay set, and lexicons
+ * share a set once more than LEX_MAP_CLASSES have been loaded. Both only let
+ * more tokens through to the Bloom filter, never fewer. Its entries are
  * relaxed atomics, so engines loaded on other threads meanwhile are safe;
- * a generation counter tells a scan whether the view's masks were made
- * after its lexicon was entered in the map (else it probes every token).
+ * a generation counter tells a scan whether the view's masks were made after
+ * its lexicon was entered in the map (else it probes every token).
  *
  * Entries loaded twice (same folded words) keep the later line: a site's
  * override file can lower or raise a weight by repeating the entry.
@@ -42,7 +41,7 @@
 #define LEX_MAX_RUN 48      /* single letters joined back into one word */
 #define LEX_MAX_GAP 4       /* separator code points between spread letters */
 #define LEX_MAX_CAND 8      /* stems of one token found in the word table */
-#define LEX_RING 8          /* tokens whose stems are cached (>= LEX_MAX_WORDS) */
+#define LEX_RING 8          /* tokens whose candidates are kept (>= LEX_MAX_WORDS) */
 #define LEX_MAX_TOK (LEX_MAX_WORD + 5) /* longer tokens have no stem */
 #define LEX_MAX_STEMS 12    /* (1 + 3 prefixes) x (1 + 2 suffixes) */
 #define LEX_BLOOM_MIN 10    /* log2 bits: 128 bytes at least */
@@ -636,7 +635,7 @@ static inline size_t suffix_lens(const uint32_t *cp, size_t n, size_t *ql)
 
 /* A stem of a token: its code points [s, e) and their hash. The hash is
  * the same for every lexicon (lexicon_has_word and the word table use it
- * too), which is what lets one list of stems serve all of them. */
+ * too), which is what lets one presence map serve all of them. */
 typedef struct lex_stem {
 	uint64_t h;
 	uint8_t s, e;

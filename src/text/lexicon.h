@@ -45,20 +45,24 @@ int lexicon_load(lexicon **out, const char *data, size_t len, const char *name,
 		 raqib_err *err);
 void lexicon_free(lexicon *lx);
 size_t lexicon_size(const lexicon *lx);
-/* Tag id for a tag name as it appears in the file; 0 if absent. */
+/* Tag id for a tag name as it appears in the file; 0 if absent. A hash
+ * probe: cheap enough to call per comment. */
 uint16_t lexicon_tag_id(const lexicon *lx, const char *tag);
 
 /* Finds matches in tv. Writes up to `max` matches in text order (longest
  * match wins at each position); returns how many were found in total (may
  * exceed max).
  *
- * The first scan of a view lists the clitic-stripped stems of all its
- * tokens with their hashes, in `a`, and hangs them on tv->prep (writing
- * through the const: views are the caller's own objects); later scans of
- * the same view with any lexicon reuse them. So `a` must live at least as
- * long as the view — pass the arena the view was normalized in. With a
- * NULL `a` (or if it is out of memory) the scan works per token, without
- * the cache. text_normalize() clears tv->prep. */
+ * The first scan of a view hashes the clitic-stripped stems of all its
+ * tokens and notes, per token, which loaded lexicons may hold one of them;
+ * it keeps that in `a` and hangs it on tv->prep (writing through the const:
+ * views are the caller's own objects), and later scans of the same view
+ * with any lexicon skip the tokens that cannot start one of their entries.
+ * So `a` must live at least as long as the view — pass the arena the view
+ * was normalized in. With a NULL `a` (or if it is out of memory) the scan
+ * probes every token, without the cache. text_normalize() clears tv->prep.
+ * Lexicons may be loaded and freed on any thread at any time; a lexicon
+ * loaded after a view's cache was made just does not use it. */
 size_t lexicon_scan(const lexicon *lx, const text_view *tv, raqib_arena *a,
 		    lex_match *out, size_t max);
 

@@ -379,6 +379,137 @@ static void test_cache_renormalized(void **state)
 	assert_ptr_not_equal(tv.prep, stale);
 }
 
+/* Tag ids: every distinct tag its own id, the id that matches carry, and
+ * 0 for anything not in the file (prefixes, extensions, too long, empty). */
+static void test_tag_ids(void **state)
+{
+	(void)state;
+	static const char *const tags[] = {
+		"a", "b", "ab", "ba", "slur", "slurs", "egy", "promo", "contact", "x_y-1",
+		"fifteen_chars_x", "t11", "t12", "t13", "t14", "t15", "t16", "t17", "t18",
+		"t19", "t20", "t21", "t22", "t23", "t24", "t25", "t26", "t27", "t28",
+		"t29", "t30",
+	};
+	const size_t nt = sizeof tags / sizeof *tags;
+	static const uint32_t L[] = {0x0628, 0x062A, 0x062B, 0x062C, 0x062D, 0x062E};
+	char data[4096];
+	size_t o = 0;
+	uint16_t ids[sizeof tags / sizeof *tags];
+
+	assert_int_equal(nt, LEX_MAX_TAGS - 1);
+	/* one two-letter word per tag */
+	for (size_t i = 0; i < nt; i++) {
+		o += raqib_utf8_encode(L[i % 6], data + o);
+		o += raqib_utf8_encode(L[i / 6], data + o);
+		o += (size_t)snprintf(data + o, sizeof data - o, "\t1\t%s\n", tags[i]);
+	}
+	lexicon *lx = NULL;
+	raqib_err err;
+	assert_int_equal(lexicon_load(&lx, data, o, "tags", &err), 0);
+	for (size_t i = 0; i < nt; i++) {
+		ids[i] = lexicon_tag_id(lx, tags[i]);
+		assert_int_not_equal(ids[i], 0);
+		for (size_t k = 0; k < i; k++)
+			assert_int_not_equal(ids[i], ids[k]);
+		uint32_t w[2] = {L[i % 6], L[i / 6]};
+		text_view tv;
+		lex_match m;
+		raqib_arena *a = raqib_arena_new(4096);
+		char text[16];
+		size_t tl = raqib_utf8_encode(w[0], text);
+		tl += raqib_utf8_encode(w[1], text + tl);
+		assert_int_equal(text_normalize(&tv, a, text, tl, &err), 0);
+		assert_int_equal(lexicon_scan(lx, &tv, a, &m, 1), 1);
+		assert_int_equal(m.tag, ids[i]);
+		raqib_arena_free(a);
+	}
+	assert_int_equal(lexicon_tag_id(lx, ""), 0);
+	assert_int_equal(lexicon_tag_id(lx, "slu"), 0);
+	assert_int_equal(lexicon_tag_id(lx, "slurss"), 0);
+	assert_int_equal(lexicon_tag_id(lx, "fifteen_chars_"), 0);
+	assert_int_equal(lexicon_tag_id(lx, "fifteen_chars_xy"), 0);
+	assert_int_equal(lexicon_tag_id(lx, "t31"), 0);
+	assert_int_equal(lexicon_tag_id(lx, "A"), 0);
+	assert_int_equal(lexicon_tag_id(NULL, "a"), 0);
+	assert_int_equal(lexicon_tag_id(lx, NULL), 0);
+	lexicon_free(lx);
+}
+
+/* A lexicon loaded after a view's cache was made still finds its words in
+ * that view, and the cache keeps serving the older lexicon. */
+static void test_lexicon_loaded_after_cache(void **state)
+{
+	fixture *f = *state;
+	const char *text = "هذا كتاب جديد عن كلب ذكي";
+	text_view tv;
+	lex_match m[4];
+	raqib_err err;
+
+	raqib_arena_reset(f->a);
+	assert_int_equal(text_normalize(&tv, f->a, text, strlen(text), &err), 0);
+	assert_int_equal(lexicon_scan(f->lx, &tv, f->a, m, 4), 1);
+	assert_string_equal(orig_of(&tv, &m[0]), "كلب");
+	const struct lex_prep *p = tv.prep;
+	assert_non_null(p);
+
+	lexicon *late = load("كتاب جديد\t0.5\tbook\nذكي\t0.4\n");
+	assert_int_equal(lexicon_scan(late, &tv, f->a, m, 4), 2);
+	assert_string_equal(orig_of(&tv, &m[0]), "كتاب جديد");
+	assert_string_equal(orig_of(&tv, &m[1]), "ذكي");
+	assert_ptr_equal(tv.prep, p);
+	assert_int_equal(lexicon_scan(f->lx, &tv, f->a, m, 4), 1);
+	assert_string_equal(orig_of(&tv, &m[0]), "كلب");
+	lexicon_free(late);
+}
+
+/* More lexicons than the presence map has bits for: those sharing a bit
+ * still find exactly their own words and phrases, as scans without the
+ * cache (no arena) do. */
+static void test_many_lexicons(void **state)
+{
+	(void)state;
+	static const char *const w[] = {
+		"كتاب", "قلم", "بيت", "شجرة", "سيارة", "مدرسة", "طريق", "نهر",
+		"جبل", "بحر", "شمس", "قمر", "نجم", "باب",
+	};
+	enum { NL = sizeof w / sizeof *w };
+	lexicon *lx[NL];
+	char text[512], data[256];
+	size_t o = 0;
+
+	for (size_t i = 0; i < NL; i++) {
+		/* word i alone and the phrase of the two words after it */
+		snprintf(data, sizeof data, "%s\n%s %s\t0.5\tp\n", w[i],
+			 w[(i + 1) % NL], w[(i + 2) % NL]);
+		lx[i] = load(data);
+		o += (size_t)snprintf(text + o, sizeof text - o, "%s%s", i ? " " : "", w[i]);
+	}
+	raqib_arena *a = raqib_arena_new(1 << 14);
+	text_view tv, bare;
+	raqib_err err;
+	assert_int_equal(text_normalize(&tv, a, text, o, &err), 0);
+	assert_int_equal(text_normalize(&bare, a, text, o, &err), 0);
+	for (size_t i = 0; i < NL; i++) {
+		lex_match m[8], want[8];
+		size_t n = lexicon_scan(lx[i], &tv, a, m, 8);
+		assert_non_null(tv.prep);
+		expect_same(m, n, want, lexicon_scan(lx[i], &bare, NULL, want, 8));
+		/* its word and its phrase, which wraps around to the start
+		 * for the last lexicon and is not in the text for the one
+		 * before */
+		assert_int_equal(n, i == NL - 2 ? 1 : 2);
+		const lex_match *word = &m[i == NL - 1 ? 1 : 0];
+		assert_int_equal(word->tok_start, i);
+		assert_int_equal(word->tok_end, i + 1);
+		assert_int_equal(word->tag, 0);
+		if (n == 2)
+			assert_int_equal(m[i == NL - 1 ? 0 : 1].tok_start, (i + 1) % NL);
+	}
+	for (size_t i = 0; i < NL; i++)
+		lexicon_free(lx[i]);
+	raqib_arena_free(a);
+}
+
 /* Bloom filters are sized to the lexicon: a large one still finds every
  * word and nothing else. */
 static void test_large_lexicon(void **state)
@@ -488,6 +619,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_cache_shared, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_cache_renormalized, setup, teardown),
 		cmocka_unit_test(test_large_lexicon),
+		cmocka_unit_test(test_tag_ids),
+		cmocka_unit_test_setup_teardown(test_lexicon_loaded_after_cache, setup, teardown),
+		cmocka_unit_test(test_many_lexicons),
 		cmocka_unit_test_setup_teardown(test_speed, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
