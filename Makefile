@@ -123,13 +123,20 @@ $(B)/eval_rules: bench/eval_rules.c $(B)/libraqib.a
 $(B)/eval_offtopic: bench/eval_offtopic.c $(B)/libraqib.a
 	$(CC) $(CFLAGS) -Isrc -o $@ $< $(B)/libraqib.a $(LDLIBS)
 
+$(B)/eval_pseudonym: bench/eval_pseudonym.c $(B)/libraqib.a
+	$(CC) $(CFLAGS) -Isrc -o $@ $< $(B)/libraqib.a $(LDLIBS)
+
 # Rebuilds the off-topic document-frequency table from ../shared/data.
 idf: all
 	python3 tools/make_idf.py
 
 eval: deps
-	$(MAKE) --no-print-directory all $(B)/eval_rules $(B)/eval_offtopic
+	$(MAKE) --no-print-directory all $(B)/eval_rules $(B)/eval_offtopic $(B)/eval_pseudonym
 	sh bench/eval_rules.sh $(B)/eval_rules ../shared/data
+	@echo "## pseudonym (held-out name lists; names lexicon without the held-out names)"
+	python3 tools/make_pseudonym_data.py
+	sh tools/make_names_lexicon.sh ../shared/data/names/names.tsv tests/fixtures/pseudonyms/heldout_names.txt > $(B)/names_train.txt
+	$(B)/eval_pseudonym -N $(B)/names_train.txt -a ../shared/data/names/aoc-comment-authors.tsv
 
 clean:
 	rm -rf build
