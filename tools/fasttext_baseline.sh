@@ -12,7 +12,8 @@
 # news-comment split where there is one). Prints one line per evaluation and
 # a JSON object per rule (last line of each rule's block):
 #   {"rule": "insult", "set": "test", "system": "fasttext", "macro_f1": .., "accuracy": .., ...}
-# Work files go to build/fasttext/ (models are 50-100 MB each: not shipped).
+# Work files go to build/fasttext/. Models are about 400 MB each and are
+# deleted after evaluation unless KEEP=1 (disk is limited; nothing ships).
 set -eu
 
 DATA=${DATA:-build/data}
@@ -106,6 +107,7 @@ run_rule() {
 		secs=$(awk -v a="$start" -v b="$end" 'BEGIN { printf "%.2f", b - a }')
 		echo "$line" | sed "s/}\$/, \"seconds\": $secs}/"
 	done
+	[ "${KEEP:-0}" = 1 ] || rm -f "$WORK/$rule.bin"
 }
 
 rules=${*:-insult hate dialect foreign}

@@ -16,7 +16,6 @@
  * crowd labels whose remaining "false positives" are mostly dialectal.
  */
 #include "rule.h"
-#include "../model/model_rule.h"
 
 #include <math.h>
 
@@ -89,7 +88,7 @@ static void dialect_words(const rule_input *in, rule_out *out)
 }
 
 /* The word lists first, then the trained model if the config loads one
- * (model_rule.h: the higher score wins). */
+ * (rule_model_apply in rule.h: the higher score wins). */
 void rule_dialect(const rule_input *in, rule_out *out)
 {
 	dialect_words(in, out);

@@ -23,7 +23,6 @@
  * Spans: runs of foreign words (a name counted a third is not a span).
  */
 #include "rule.h"
-#include "../model/model_rule.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -379,7 +378,7 @@ static void foreign_words(const rule_input *in, rule_out *out)
 }
 
 /* The word lists first, then the trained model if the config loads one
- * (model_rule.h: the higher score wins). */
+ * (rule_model_apply in rule.h: the higher score wins). */
 void rule_foreign(const rule_input *in, rule_out *out)
 {
 	foreign_words(in, out);

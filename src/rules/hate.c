@@ -22,7 +22,6 @@
  * paraphrases), groups the list lacks, negation (اليهود ليسوا قردة).
  */
 #include "rule.h"
-#include "../model/model_rule.h"
 
 #define HATE_MAX_MATCHES 64
 #define HATE_GAP 3
@@ -159,7 +158,7 @@ static void hate_words(const rule_input *in, rule_out *out)
 }
 
 /* The word lists first, then the trained model if the config loads one
- * (model_rule.h: the higher score wins). */
+ * (rule_model_apply in rule.h: the higher score wins). */
 void rule_hate(const rule_input *in, rule_out *out)
 {
 	hate_words(in, out);

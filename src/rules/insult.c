@@ -18,7 +18,6 @@
  * anything but يا, and insults in dialect words the list lacks.
  */
 #include "rule.h"
-#include "../model/model_rule.h"
 
 #define INSULT_MAX_MATCHES 64
 #define INSULT_WEAK 0.5f
@@ -137,7 +136,7 @@ static void insult_words(const rule_input *in, rule_out *out)
 }
 
 /* The word lists first, then the trained model if the config loads one
- * (model_rule.h: the higher score wins). */
+ * (rule_model_apply in rule.h: the higher score wins). */
 void rule_insult(const rule_input *in, rule_out *out)
 {
 	insult_words(in, out);

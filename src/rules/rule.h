@@ -63,6 +63,21 @@ raqib_finding *rule_finding(rule_out *o, raqib_rule r, raqib_field f, float scor
  * previous span when they touch; ignores spans past RAQIB_MAX_SPANS. */
 void rule_add_span(raqib_finding *f, const text_view *tv, uint32_t ns, uint32_t ne);
 
+/*
+ * Combines rule r's trained model (config `[rule.<name>] model = FILE`) with
+ * the rule's own finding on the comment text. The engine extracts the
+ * features once and scores every loaded model in one pass before the rules
+ * run; a judgement rule calls this after its word-list scan. The model's
+ * probability p maps to a score that is 0.5 (the default threshold) exactly
+ * at the model threshold t, linear on both sides (p/t/2 below,
+ * 0.5 + (p - t)/(1 - t)/2 above). When that beats the word-list finding (or
+ * there is none) the finding takes it and, if it counts, the spans of the
+ * words holding the n-grams that pushed the model most. Does nothing when
+ * no model is loaded for r or outside raqib_screen() (unit tests).
+ * Implemented in verdict/engine.c, which owns the models.
+ */
+void rule_model_apply(const rule_input *in, rule_out *out, raqib_rule r);
+
 typedef void (*rule_fn)(const rule_input *in, rule_out *out);
 
 /* One function per rule, in src/rules/<rule>.c */

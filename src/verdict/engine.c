@@ -6,7 +6,6 @@
  */
 #include "../rules/rule.h"
 #include "../model/model.h"
-#include "../model/model_rule.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -262,7 +261,7 @@ void rule_add_span(raqib_finding *f, const text_view *tv, uint32_t ns, uint32_t 
 		f->spans[f->nspans++] = sp;
 }
 
-/* ---- models in rules (model_rule.h) ----------------------------------- */
+/* ---- models in rules (rule_model_apply, rule.h) ----------------------------------- */
 
 static int span_cmp(const void *a, const void *b);
 
