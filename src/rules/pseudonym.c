@@ -271,6 +271,8 @@ static bool latin_particle(const text_view *tv, uint32_t s, uint32_t e)
 	static const char *const p[] = {"abd", "abdel", "abdul", "abo", "abu", "al", "bin", "ben",
 					"da", "de", "del", "di", "el", "la", "le", "mac", "mc",
 					"van", "von", NULL};
+	if (e - s < 2 || e - s > 5)
+		return false; /* no particle is shorter or longer */
 	for (size_t k = 0; p[k]; k++)
 		if (text_range_eq(tv, s, e, p[k]))
 			return true;
@@ -589,6 +591,8 @@ static bool function_word(const text_view *tv, uint32_t s, uint32_t e)
 	static const char *const fw[] = {"الي", "انا", "بدون", "بعد", "بلا", "ضد", "عن", "في",
 					 "كن", "لا", "لكن", "ما", "مع", "من", "نحن", "هل",
 					 "هو", "هي", "يا", NULL};
+	if (e - s < 2 || e - s > 4)
+		return false; /* the list holds words of 2 to 4 letters */
 	for (size_t k = 0; fw[k]; k++)
 		if (text_range_eq(tv, s, e, fw[k]))
 			return true;

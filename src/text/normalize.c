@@ -413,12 +413,26 @@ int text_normalize(text_view *tv, raqib_arena *a, const char *s, size_t len,
 	if (!orig || out_grow_to(&o, (uint32_t)len + 16))
 		goto nomem;
 	while (i < len) {
-		uint32_t c;
+		uint32_t c, f;
+		/* ASCII and U+0621–U+0670 (nearly all of an Arabic comment)
+		 * are decoded and folded inline, without fold_one's dispatch */
 		if (p[i] < 0x80 && p[i]) {
 			c = p[i++];
-		} else if (p[i] >= 0xC2 && p[i] < 0xE0 && i + 1 < len &&
-			   (p[i + 1] & 0xC0) == 0x80) {
-			/* two-byte sequences (all of Arabic) decoded inline */
+			f = fold_fast(c);
+			goto fast;
+		}
+		if ((p[i] == 0xD8 || p[i] == 0xD9) && i + 1 < len &&
+		    (p[i + 1] & 0xC0) == 0x80) {
+			c = ((uint32_t)(p[i] & 0x1F) << 6) | (p[i + 1] & 0x3F);
+			if (c >= 0x0621 && c <= 0x0670) {
+				i += 2;
+				f = arabic_fold[c - 0x0621];
+				goto fast;
+			}
+		}
+		if (p[i] >= 0xC2 && p[i] < 0xE0 && i + 1 < len &&
+		    (p[i + 1] & 0xC0) == 0x80) {
+			/* other two-byte sequences decoded inline */
 			c = ((uint32_t)(p[i] & 0x1F) << 6) | (p[i + 1] & 0x3F);
 			i += 2;
 			if (c >= 0x0679 && text_is_persian_only(c))
@@ -434,6 +448,14 @@ int text_normalize(text_view *tv, raqib_arena *a, const char *s, size_t len,
 		}
 		orig[k] = c;
 		if (fold_one(&o, c, k, &tv->stats))
+			goto nomem;
+		k++;
+		continue;
+fast:
+		orig[k] = c;
+		if (!f)
+			drop(&o, k, &tv->stats);
+		else if (out_emit(&o, f, k, &tv->stats))
 			goto nomem;
 		k++;
 	}
