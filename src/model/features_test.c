@@ -6,6 +6,7 @@
 #include <cmocka.h>
 
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "model/features.h"
@@ -231,6 +232,93 @@ static void test_features_pinned(void **state)
 	assert_true(h == PINNED_DIGEST);
 }
 
+/* Two extractions of the same text give the same vector bit for bit,
+ * whatever was extracted in between: the merge table is reused across
+ * calls and must come back clean (short texts), and long texts take
+ * another path. */
+static void same_vec(const feat_vec *a, const feat_vec *b)
+{
+	uint32_t i;
+
+	assert_int_equal(a->n, b->n);
+	for (i = 0; i < a->n; i++) {
+		assert_int_equal(a->f[i].idx, b->f[i].idx);
+		assert_memory_equal(&a->f[i].val, &b->f[i].val, sizeof a->f[i].val);
+		assert_int_equal(a->f[i].start, b->f[i].start);
+		assert_int_equal(a->f[i].end, b->f[i].end);
+	}
+}
+
+static void test_table_reuse(void **state)
+{
+	const char *a = "هذا الوزير غبي غبي جدا";
+	const char *b = "كلا كلا كلا نعم، this is 3ayb";
+	text_view tv;
+	feat_vec first, v;
+	raqib_arena *keep = raqib_arena_new(1 << 12);
+	char *big = malloc(4001);
+	raqib_err err;
+	feat_spec spec;
+	size_t i;
+
+	(void)state;
+	assert_non_null(keep);
+	assert_non_null(big);
+	feat_spec_default(&spec);
+	/* a's vector lives in its own arena while others are extracted */
+	assert_int_equal(text_normalize(&tv, keep, a, strlen(a), &err), 0);
+	assert_int_equal(feat_extract(&spec, &tv, keep, &first, &err), 0);
+	extract(b, &tv, &v);
+	extract(a, &tv, &v);
+	same_vec(&first, &v);
+	/* 1,000 words: too long for the reused table */
+	for (i = 0; i < 4000; i += 4)
+		memcpy(big + i, i % 8 ? "ab " : "cd ", 3), big[i + 3] = 'x';
+	big[4000] = 0;
+	extract(big, &tv, &v);
+	assert_true(v.n > 10);
+	extract(a, &tv, &v);
+	same_vec(&first, &v);
+	free(big);
+	raqib_arena_free(keep);
+}
+
+/* Counts saturate at 65535 (format version 1): a word repeated 70,000
+ * times weighs 1 + ln 65535 against a once-only n-gram, not 1 + ln 70000. */
+static void test_count_saturates(void **state)
+{
+	size_t reps = 70000, len = reps * 3 + 3, i;
+	char *s = malloc(len + 1);
+	raqib_arena *big = raqib_arena_new(1 << 20);
+	feat_spec spec;
+	text_view tv;
+	feat_vec v;
+	raqib_err err;
+	float hi = 0, lo = 100;
+
+	(void)state;
+	assert_non_null(s);
+	assert_non_null(big);
+	for (i = 0; i < reps; i++)
+		memcpy(s + 3 * i, "ab ", 3);
+	memcpy(s + 3 * reps, "zzq", 3); /* n-grams that occur once */
+	s[len] = 0;
+	feat_spec_default(&spec);
+	assert_int_equal(text_normalize(&tv, big, s, len, &err), 0);
+	assert_int_equal(feat_extract(&spec, &tv, big, &v, &err), 0);
+	for (i = 0; i < v.n; i++) {
+		if (v.f[i].idx < FEAT_NDENSE)
+			continue;
+		if (v.f[i].val > hi)
+			hi = v.f[i].val;
+		if (v.f[i].val < lo)
+			lo = v.f[i].val;
+	}
+	assert_true(fabsf(hi / lo - (1.0f + logf(65535.0f))) < 1e-4f);
+	raqib_arena_free(big);
+	free(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -242,6 +330,8 @@ int main(void)
 		cmocka_unit_test(test_empty),
 		cmocka_unit_test(test_spec_check),
 		cmocka_unit_test(test_features_pinned),
+		cmocka_unit_test(test_table_reuse),
+		cmocka_unit_test(test_count_saturates),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

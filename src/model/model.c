@@ -37,6 +37,13 @@ struct lin_model {
 	size_t len;
 	void *map;   /* mmap'd image, or NULL */
 	void *own;   /* malloc'd image, or NULL */
+	/* Set by model_set_new(): this model's lane of the set's interleaved
+	 * table, which holds the same weights. model_explain() reads it
+	 * because the scoring pass has just brought those lines into cache;
+	 * the mapped file's lines are four more misses per feature. */
+	const int16_t *lane_w;
+	uint32_t lane_stride;
+	const struct model_set *lane_owner;
 };
 
 /* ---- image ----------------------------------------------------------- */
@@ -284,19 +291,29 @@ double model_prob(const lin_model *m, const feat_vec *v)
 	return calibrate(m, model_margin(m, v));
 }
 
-size_t model_explain(const lin_model *m, const feat_vec *v, model_contrib *out,
-		     size_t top_k)
+/*
+ * Weights and values are never negative zero or NaN in practice, and every
+ * value is > 0, so a feature can only enter the list when its weight is
+ * positive; the test "c above the current floor" (0 until the list is
+ * full, then the smallest kept) rejects everything else in one predictable
+ * branch. Same results, ties and order as the plain insertion sort.
+ */
+static size_t explain_w(const int16_t *w, size_t stride, uint32_t nw, float scale,
+			const feat_vec *v, model_contrib *out, size_t top_k)
 {
 	size_t n = 0, j;
+	float floor = 0.0f;
 	uint32_t i;
 
-	for (i = 0; i < v->n && top_k; i++) {
+	if (!top_k)
+		return 0;
+	for (i = 0; i < v->n; i++) {
 		const feat *f = &v->f[i];
 		float c;
-		if (f->idx >= m->nw)
+		if (f->idx >= nw)
 			continue;
-		c = (float)m->w[f->idx] * m->scale * f->val;
-		if (!(c > 0.0f) || (n == top_k && c <= out[n - 1].contrib))
+		c = (float)w[(size_t)f->idx * stride] * scale * f->val;
+		if (!(c > floor))
 			continue;
 		/* Insertion into the short sorted list; top_k is small. */
 		j = n < top_k ? n++ : n - 1;
@@ -308,8 +325,18 @@ size_t model_explain(const lin_model *m, const feat_vec *v, model_contrib *out,
 		out[j].contrib = c;
 		out[j].start = f->start;
 		out[j].end = f->end;
+		if (n == top_k)
+			floor = out[n - 1].contrib;
 	}
 	return n;
+}
+
+size_t model_explain(const lin_model *m, const feat_vec *v, model_contrib *out,
+		     size_t top_k)
+{
+	if (m->lane_w)
+		return explain_w(m->lane_w, m->lane_stride, m->nw, m->scale, v, out, top_k);
+	return explain_w(m->w, 1, m->nw, m->scale, v, out, top_k);
 }
 
 /* ---- model sets ------------------------------------------------------ */
@@ -318,8 +345,36 @@ struct model_set {
 	feat_spec spec;
 	uint32_t n, lanes, nw;
 	int16_t *w;                 /* nw x lanes */
+	void *map;                  /* the mapping holding w */
+	size_t maplen;
 	const lin_model *m[MODEL_SET_MAX];
 };
+
+#define HUGE_PAGE ((size_t)2 << 20)
+
+/*
+ * The table is read at ~450 random slots per comment: with 4 KiB pages
+ * nearly every read is also a TLB miss (8 MiB = 2048 pages), which cost
+ * more than the cache miss itself. Anonymous memory aligned to 2 MiB and
+ * marked MADV_HUGEPAGE gets transparent huge pages where the kernel allows
+ * them (THP "madvise" or "always"); elsewhere it is just zeroed memory.
+ */
+static int16_t *table_alloc(size_t bytes, void **map, size_t *maplen)
+{
+	size_t len = (bytes + HUGE_PAGE - 1) / HUGE_PAGE * HUGE_PAGE + HUGE_PAGE;
+	void *p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	uintptr_t at;
+
+	if (p == MAP_FAILED)
+		return NULL;
+	at = ((uintptr_t)p + HUGE_PAGE - 1) & ~(uintptr_t)(HUGE_PAGE - 1);
+#ifdef MADV_HUGEPAGE
+	(void)madvise((void *)at, len - (at - (uintptr_t)p), MADV_HUGEPAGE);
+#endif
+	*map = p;
+	*maplen = len;
+	return (int16_t *)at;
+}
 
 int model_set_new(const lin_model *const *models, const char *const *names, size_t n,
 		  model_set **out, raqib_err *err)
@@ -345,16 +400,22 @@ int model_set_new(const lin_model *const *models, const char *const *names, size
 	s->n = (uint32_t)n;
 	s->lanes = n <= 4 ? 4 : MODEL_SET_MAX;
 	s->nw = models[0]->nw;
-	/* calloc: unused lanes must read as weight 0 */
-	s->w = calloc((size_t)s->nw * s->lanes, sizeof *s->w);
+	/* anonymous memory is zeroed: unused lanes read as weight 0 */
+	s->w = table_alloc((size_t)s->nw * s->lanes * sizeof *s->w, &s->map, &s->maplen);
 	if (!s->w)
 		goto nomem;
 	for (j = 0; j < n; j++) {
 		const int16_t *w = models[j]->w;
 		int16_t *d = s->w + j;
+		/* The models are the caller's, not const objects: the link
+		 * only redirects model_explain() to identical weights. */
+		lin_model *mm = (lin_model *)models[j];
 		s->m[j] = models[j];
 		for (i = 0; i < s->nw; i++)
 			d[(size_t)i * s->lanes] = w[i];
+		mm->lane_w = d;
+		mm->lane_stride = s->lanes;
+		mm->lane_owner = s;
 	}
 	*out = s;
 	return 0;
@@ -365,13 +426,86 @@ nomem:
 
 void model_set_free(model_set *s)
 {
+	uint32_t j;
+
 	if (!s)
 		return;
-	free(s->w);
+	for (j = 0; j < s->n; j++) {
+		lin_model *mm = (lin_model *)s->m[j];
+		if (mm && mm->lane_owner == s) {
+			mm->lane_w = NULL;
+			mm->lane_owner = NULL;
+		}
+	}
+	if (s->map)
+		munmap(s->map, s->maplen);
 	free(s);
 }
 
 const feat_spec *model_set_spec(const model_set *s) { return &s->spec; }
+
+#if defined(__clang__) || (defined(__GNUC__) && __GNUC__ >= 12)
+#define PREFETCH_AHEAD 16
+typedef double v2d __attribute__((vector_size(16)));
+typedef int32_t v4i __attribute__((vector_size(16)));
+typedef int16_t v4h __attribute__((vector_size(8)));
+
+/*
+ * Four lanes, two SSE2 registers of doubles. Each lane still computes
+ * (double)w * val and adds it in feature order, exactly like
+ * model_margin(), so the sums are bit-identical (no FMA: the build does
+ * not enable it and ISO C mode keeps contraction off).
+ */
+static void probs4(const int16_t *tw, uint32_t nw, const feat_vec *v, double *acc)
+{
+	v2d lo = {0.0, 0.0}, hi = {0.0, 0.0};
+	uint32_t i;
+
+	for (i = 0; i < v->n; i++) {
+		const feat *f = &v->f[i];
+		v4h h;
+		v4i w;
+		v2d x, wl, wh;
+		if (i + PREFETCH_AHEAD < v->n && f[PREFETCH_AHEAD].idx < nw)
+			__builtin_prefetch(tw + (size_t)f[PREFETCH_AHEAD].idx * 4);
+		if (f->idx >= nw)
+			continue;
+		memcpy(&h, tw + (size_t)f->idx * 4, sizeof h);
+		w = __builtin_convertvector(h, v4i);
+		wl = __builtin_convertvector(__builtin_shufflevector(w, w, 0, 1), v2d);
+		wh = __builtin_convertvector(__builtin_shufflevector(w, w, 2, 3), v2d);
+		x = (v2d){f->val, f->val};
+		lo += wl * x;
+		hi += wh * x;
+	}
+	acc[0] = lo[0];
+	acc[1] = lo[1];
+	acc[2] = hi[0];
+	acc[3] = hi[1];
+}
+#else
+static void probs4(const int16_t *tw, uint32_t nw, const feat_vec *v, double *acc)
+{
+	double a0 = 0.0, a1 = 0.0, a2 = 0.0, a3 = 0.0;
+	uint32_t i;
+
+	for (i = 0; i < v->n; i++) {
+		const feat *f = &v->f[i];
+		const int16_t *w;
+		if (f->idx >= nw)
+			continue;
+		w = tw + (size_t)f->idx * 4;
+		a0 += (double)w[0] * f->val;
+		a1 += (double)w[1] * f->val;
+		a2 += (double)w[2] * f->val;
+		a3 += (double)w[3] * f->val;
+	}
+	acc[0] = a0;
+	acc[1] = a1;
+	acc[2] = a2;
+	acc[3] = a3;
+}
+#endif
 
 /* The sums run in the same order and precision as model_margin(), so every
  * lane gives exactly that model's margin. */
@@ -381,22 +515,7 @@ void model_set_probs(const model_set *s, const feat_vec *v, double *prob)
 	uint32_t i, j;
 
 	if (s->lanes == 4) {
-		double a0 = 0.0, a1 = 0.0, a2 = 0.0, a3 = 0.0;
-		for (i = 0; i < v->n; i++) {
-			const feat *f = &v->f[i];
-			const int16_t *w;
-			if (f->idx >= s->nw)
-				continue;
-			w = s->w + (size_t)f->idx * 4;
-			a0 += (double)w[0] * f->val;
-			a1 += (double)w[1] * f->val;
-			a2 += (double)w[2] * f->val;
-			a3 += (double)w[3] * f->val;
-		}
-		acc[0] = a0;
-		acc[1] = a1;
-		acc[2] = a2;
-		acc[3] = a3;
+		probs4(s->w, s->nw, v, acc);
 	} else {
 		for (i = 0; i < v->n; i++) {
 			const feat *f = &v->f[i];

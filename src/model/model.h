@@ -71,9 +71,14 @@ double model_prob(const lin_model *m, const feat_vec *v);
  * (model_set_new() refuses a mix, naming both files), and weights
  * interleaved per slot (w[slot][model]) so that one cache line per feature
  * serves every model instead of one miss per model. The set copies the
- * weights (2^hash_bits x lanes x 2 bytes: 8 MiB for four models at 2^20);
- * the models stay owned by the caller and must outlive it only for
- * model_explain().
+ * weights (2^hash_bits x lanes x 2 bytes: 8 MiB for four models at 2^20,
+ * on transparent huge pages where the kernel allows: the reads are random,
+ * and with 4 KiB pages each was also a TLB miss). The models stay owned by
+ * the caller and must outlive the set. While a model is in a set,
+ * model_explain() reads its lane of the set's table (the same weights,
+ * still in cache from model_set_probs()), so model_set_new() and
+ * model_set_free() write to the models they are given: do not call them
+ * while another thread explains with those models.
  */
 #define MODEL_SET_MAX 8
 

@@ -328,6 +328,78 @@ static void test_tsv(void **state)
 	assert_int_equal(model_tsv_read("/nonexistent.tsv", count_row, &n, &err), RAQIB_EIO);
 }
 
+/* A set scores each model exactly as model_prob() does (bit for bit), with
+ * 4 lanes and with 8; while a model is in a set, model_explain() reads its
+ * lane of the set's table and must give exactly what it gives alone. */
+static void test_model_set(void **state)
+{
+	static const char *texts[] = {"المهندس حمار", "يا النائب انت غبي",
+				      "المحافظ قدم مشروعا جيدا", "x"};
+	const lin_model *ms[5] = {trained, trained, trained, trained, trained};
+	model_contrib alone[3][16], in_set[16];
+	size_t nalone[3], k, n;
+	model_set *s4 = NULL, *s5 = NULL;
+	double p4[MODEL_SET_MAX], p5[MODEL_SET_MAX];
+	text_view tv;
+	feat_vec v;
+	raqib_err err;
+
+	(void)state;
+	for (k = 0; k < 3; k++) {
+		prob_of(trained, texts[k], &v, &tv);
+		nalone[k] = model_explain(trained, &v, alone[k], 16);
+		assert_true(nalone[k] > 0);
+	}
+	assert_int_equal(model_set_new(ms, NULL, 3, &s4, &err), 0);
+	assert_int_equal(model_set_new(ms, NULL, 5, &s5, &err), 0);
+	assert_true(feat_spec_eq(model_set_spec(s4), model_spec(trained)));
+	for (k = 0; k < 4; k++) {
+		double p = prob_of(trained, texts[k], &v, &tv);
+		model_set_probs(s4, &v, p4);
+		model_set_probs(s5, &v, p5);
+		assert_memory_equal(&p4[0], &p, sizeof p);
+		assert_memory_equal(&p4[2], &p, sizeof p);
+		assert_memory_equal(&p5[4], &p, sizeof p);
+		if (k == 3)
+			break;
+		n = model_explain(trained, &v, in_set, 16);
+		assert_int_equal(n, nalone[k]);
+		assert_memory_equal(in_set, alone[k], n * sizeof *in_set);
+	}
+	model_set_free(s5);
+	model_set_free(s4);
+	/* and again without the set */
+	prob_of(trained, texts[0], &v, &tv);
+	n = model_explain(trained, &v, in_set, 16);
+	assert_int_equal(n, nalone[0]);
+	assert_memory_equal(in_set, alone[0], n * sizeof *in_set);
+
+	assert_int_equal(model_set_new(ms, NULL, 0, &s4, &err), RAQIB_EARG);
+	assert_int_equal(model_set_new(ms, NULL, MODEL_SET_MAX + 1, &s4, &err), RAQIB_EARG);
+}
+
+static void test_model_set_refuses_mixed_specs(void **state)
+{
+	model_dataset *d = load_fixture(17);
+	model_train_opts o = {"insult", 1.0, true, 0, 0};
+	const char *names[2] = {"a.model", "b.model"};
+	const lin_model *ms[2];
+	lin_model *other = NULL;
+	model_set *s = (model_set *)1;
+	raqib_err err;
+
+	(void)state;
+	assert_int_equal(model_train(d, NULL, &o, &other, NULL, &err), 0);
+	ms[0] = trained;
+	ms[1] = other;
+	assert_int_equal(model_set_new(ms, names, 2, &s, &err), RAQIB_EARG);
+	assert_null(s);
+	assert_non_null(strstr(err.msg, "a.model"));
+	assert_non_null(strstr(err.msg, "b.model"));
+	model_free(other);
+	model_dataset_free(d);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -339,6 +411,8 @@ int main(void)
 		cmocka_unit_test(test_missing_file),
 		cmocka_unit_test(test_train_refuses),
 		cmocka_unit_test(test_tsv),
+		cmocka_unit_test(test_model_set),
+		cmocka_unit_test(test_model_set_refuses_mixed_specs),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
