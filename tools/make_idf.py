@@ -49,7 +49,8 @@ def build_stems_tool():
             os.path.getmtime(STEMS_BIN) >= max(os.path.getmtime(src), os.path.getmtime(lib))):
         return
     subprocess.run(["cc", "-std=c11", "-D_GNU_SOURCE", "-O2", "-Iinclude", "-Isrc",
-                    "-o", STEMS_BIN, src, lib, "-lutf8proc", "-lstemmer", "-lm"],
+                    "-o", STEMS_BIN, src, lib, "-lutf8proc", "-ljansson", "-linih", "-lcjson",
+                    "-llinear", "-lstemmer", "-lm"],
                    cwd=ROOT, check=True)
 
 

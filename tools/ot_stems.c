@@ -6,7 +6,8 @@
  * word, "ID<TAB>FORM_KEY<TAB>STEM_KEY<TAB>STEM<TAB>FORM" (keys in decimal).
  * Build (from the repo root, after make):
  *   cc -std=c11 -D_GNU_SOURCE -O2 -Iinclude -Isrc -o build/ot_stems \
- *      tools/ot_stems.c build/libraqib.a -lutf8proc -lstemmer -lm
+ *      tools/ot_stems.c build/libraqib.a -lutf8proc -ljansson -linih -lcjson \
+ *      -llinear -lstemmer -lm
  */
 #include "text/text.h"
 
