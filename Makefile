@@ -6,6 +6,8 @@
 #   make asan       the test suite under AddressSanitizer + UBSan only
 #   make fuzz       run the fuzzers (FUZZ_SECONDS each, default 60)
 #   make bench      benchmarks (not part of make test)
+#   make eval       accuracy on ../shared/data: rules, models, fastText bar
+#   make models     retrain the shipped models/*.model from ../shared/data
 #   make deps       apt-get install the Debian packages that are missing
 
 CC      ?= cc
@@ -32,7 +34,7 @@ TESTS   := $(TEST_SRC:src/%.c=$(B)/tests/%)
 DEB_PKGS = gcc make pkg-config libutf8proc-dev libjansson-dev libcjson-dev libinih-dev \
 	libcmocka-dev liblinear-dev libstemmer-dev jq clang time python3 fasttext
 
-.PHONY: all deps run test unit rules-test cli-test asan fuzz fuzz-quick bench eval idf clean
+.PHONY: all deps run test unit rules-test cli-test models-test asan fuzz fuzz-quick bench eval eval-fasttext idf models clean
 
 all: $(B)/raqib
 
@@ -78,6 +80,11 @@ rules-test: $(B)/tests/rules_test
 cli-test: $(B)/raqib
 	sh tests/cli_test.sh $(B)/raqib
 
+# Training determinism through the CLI, and the shipped models still reach
+# their cards' test figures (skipped without ../shared/data).
+models-test: $(B)/raqib
+	sh tests/models_test.sh $(B)/raqib
+
 # The whole suite once more under AddressSanitizer + UndefinedBehaviorSanitizer.
 asan:
 	$(MAKE) --no-print-directory B=build/asan OPT="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
@@ -90,7 +97,7 @@ run: deps
 
 test: deps
 	$(MAKE) --no-print-directory all
-	$(MAKE) --no-print-directory unit rules-test cli-test
+	$(MAKE) --no-print-directory unit rules-test cli-test models-test
 	$(MAKE) --no-print-directory asan
 	$(MAKE) --no-print-directory fuzz-quick
 	@echo "make test: all passed"
@@ -137,6 +144,47 @@ eval: deps
 	python3 tools/make_pseudonym_data.py
 	sh tools/make_names_lexicon.sh ../shared/data/names/names.tsv tests/fixtures/pseudonyms/heldout_names.txt > $(B)/names_train.txt
 	$(B)/eval_pseudonym -N $(B)/names_train.txt -a ../shared/data/names/aoc-comment-authors.tsv
+	python3 tools/make_splits.py --out $(EVAL_DATA)
+	DATA=$(EVAL_DATA) sh tools/eval_models.sh $(B)/raqib
+
+# The splits make eval scores, in their own folder: rewriting build/data
+# under a `raqib train` reading it would be a race (same bytes either way).
+EVAL_DATA = $(B)/eval/data
+
+# The fastText bar on the same splits, with each card's settings (minutes per
+# rule); saves build/eval/fasttext.tsv, which make eval then prints.
+eval-fasttext: deps
+	$(MAKE) --no-print-directory all
+	python3 tools/make_splits.py --out $(EVAL_DATA)
+	DATA=$(EVAL_DATA) WORK=$(B)/eval/fasttext sh tools/eval_fasttext.sh $(MODEL_RULES)
+	DATA=$(EVAL_DATA) sh tools/eval_models.sh $(B)/raqib
+
+# Retrains every shipped model from ../shared/data with its card's command
+# (models/<rule>.md). Deterministic: the same data give the same bytes.
+# MODELS_OUT=DIR writes elsewhere (to compare with the shipped files);
+# MODEL_RULES="foreign" retrains only some.
+MODEL_RULES ?= insult hate dialect foreign
+MODELS_OUT  ?= models
+# Each rule's extra options: keep them equal to the card's Command line.
+MODEL_ARGS_insult  = --C-grid 32,64,128 --weight osact2020=3 --weight 'neg-*=4'
+MODEL_ARGS_hate    = --C-grid 64,128,256,512,1024
+MODEL_ARGS_dialect = --C-grid 4,6,8,12,16
+MODEL_ARGS_foreign =
+
+define train_model
+	$(B)/raqib train --rule $(1) --train $(B)/data/$(1)-train.tsv --dev $(B)/data/$(1)-dev.tsv --out $(MODELS_OUT)/$(1).model $(MODEL_ARGS_$(1))
+
+endef
+
+models: deps
+	$(MAKE) --no-print-directory all
+	python3 tools/make_splits.py --out $(B)/data
+	@mkdir -p $(MODELS_OUT)
+	$(foreach r,$(MODEL_RULES),$(call train_model,$(r)))
+	@cd $(MODELS_OUT) && md5sum $(MODEL_RULES:%=%.model)
+	@[ "$(MODELS_OUT)" = models ] || for r in $(MODEL_RULES); do \
+	  if cmp -s $(MODELS_OUT)/$$r.model models/$$r.model; then echo "$$r: same bytes as models/$$r.model"; \
+	  else echo "$$r: DIFFERS from models/$$r.model"; fi; done
 
 clean:
 	rm -rf build

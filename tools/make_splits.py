@@ -15,8 +15,13 @@ not versioned.
            chosen by md5(text), is our dev split (C, calibration,
            threshold), so nothing is tuned on the figures we report.
            insult + hate -> insult. OSACT2022 (train + dev) is added to
-           train. News: vanetik-offensive ID7 (Aljazeera
-           reader comments), all rows.
+           train, then the ID7 train split, vanetik ID10 (Ar-PuFi), L-HSAB,
+           T-HSAB, MLMA train splits and tests/fixtures/insult_negatives.tsv
+           (hand-written hard negatives), each with its own group for
+           `raqib train --weight` (see models/insult.md). News:
+           vanetik-offensive ID7 (Aljazeera reader comments) dev + test;
+           also split into insult-newsdev (ID7 dev: news threshold) and
+           insult-newstest (ID7 test).
   hate     OSACT2020 subtask B, same splits, hate vs everything else;
            OSACT2022 train in train, OSACT2022 dev in dev (hate is rare).
            --hate-extra adds the L-HSAB, T-HSAB and MLMA train splits.
@@ -120,10 +125,32 @@ def osact(data, rule, hate_extra=False):
     return split
 
 
-def insult_news(data):
+def insult_news(data, splits=("dev", "test")):
     for r in rows(os.path.join(data, "vanetik-offensive", "vanetik-offensive.tsv")):
-        if r["dataset"] == "ID7" and r["split"] != "train":
+        if r["dataset"] == "ID7" and r["split"] in splits:
             yield r["text"], ("insult" if r["label"] == "insult" else "ok"), "aljazeera"
+
+
+def insult_extra(data, fixtures):
+    """Rows appended to insult-train.tsv after the base sources, each with
+    its own group so that `raqib train --weight GROUP=N` sets how much it
+    counts (0 drops it): the shipped command in models/insult.md weights
+    them. Other offensive sets (train splits; hate and abusive -> insult),
+    Ar-PuFi (ID10, offence towards public figures, Facebook comments) and the
+    hand-written hard negatives (civil criticism, religious phrases)."""
+    for r in rows(os.path.join(data, "vanetik-offensive", "vanetik-offensive.tsv")):
+        if r["dataset"] == "ID10" and r["split"] == "train":
+            yield r["text"], ("insult" if r["label"] == "insult" else "ok"), "arpufi"
+    for name in ("l-hsab", "t-hsab", "mlma-ar"):
+        for r in rows(os.path.join(data, name, name + ".tsv")):
+            if r["split"] == "train":
+                yield r["text"], ("ok" if r["label"] == "ok" else "insult"), name
+    path = os.path.join(fixtures, "insult_negatives.tsv")
+    with open(path, encoding="utf-8") as f:
+        lines = [l.rstrip("\n") for l in f if not l.startswith("#")]
+    for line in lines[1:]:
+        text, label, group = line.split("\t")
+        yield text, label, group
 
 
 def dialect(data, extra=False):
@@ -218,11 +245,17 @@ def main():
     if not os.path.isdir(a.data):
         sys.exit(f"make_splits: no data folder {a.data} (use --data)")
     os.makedirs(a.out, exist_ok=True)
-    for rule, split in (("insult", osact(a.data, "insult")), ("hate", osact(a.data, "hate", a.hate_extra)),
+    ins = osact(a.data, "insult")
+    ins["train"] += insult_extra(a.data, os.path.join(here, "..", "tests", "fixtures"))
+    for rule, split in (("insult", ins), ("hate", osact(a.data, "hate", a.hate_extra)),
                         ("dialect", dialect(a.data, a.dialect_extra)), ("foreign", foreign(a.data))):
         for s in ("train", "dev", "test"):
             write(a.out, f"{rule}-{s}.tsv", split[s])
     write(a.out, "insult-news.tsv", insult_news(a.data))
+    # The news set split in two: the news threshold is chosen on ID7 dev
+    # and reported on ID7 test (and on the whole set, as before).
+    write(a.out, "insult-newsdev.tsv", insult_news(a.data, ("dev",)))
+    write(a.out, "insult-newstest.tsv", insult_news(a.data, ("test",)))
     write(a.out, "dialect-news.tsv", news_comments(a.data, "dialect"))
     write(a.out, "foreign-news.tsv", news_comments(a.data, "foreign"))
 
