@@ -3,7 +3,8 @@
  * header row, tab-separated, no quoting, paragraphs as the two characters \n).
  *
  *   eval_rules -r RULE [-t TEXTCOL] [-l LABELCOL] [-p POS] [-n NEG]
- *              [-f COL=VAL]... [-g GROUPCOL] [-a ARTICLES.tsv] [-e N] FILE.tsv
+ *              [-f COL=VAL]... [-g GROUPCOL] [-a ARTICLES.tsv] [-e N]
+ *              [-c CONFIG] FILE.tsv
  *
  * Rows whose label is in POS (comma-separated; default: the rule name) are positives, NEG
  * (default "ok", "*" = any other label) negatives, the rest are skipped.
@@ -250,7 +251,7 @@ static void report(const eval *e, const char *file)
 static int usage(void)
 {
 	fprintf(stderr, "usage: eval_rules -r RULE [-t TEXTCOL] [-l LABELCOL] [-p POS] "
-		"[-n NEG|*] [-f COL=VAL]... [-g GROUPCOL] [-a ARTICLES.tsv] [-e N] FILE.tsv\n");
+		"[-n NEG|*] [-f COL=VAL]... [-g GROUPCOL] [-a ARTICLES.tsv] [-e N] [-c CONFIG] FILE.tsv\n");
 	return 2;
 }
 
@@ -327,7 +328,7 @@ static int run_articles(eval *e, const table *t, const char *apath, int ctext,
 int main(int argc, char **argv)
 {
 	const char *rule = NULL, *tcol = "text", *lcol = "label", *pos = NULL;
-	const char *neg = "ok", *gcol = NULL, *apath = NULL, *file;
+	const char *neg = "ok", *gcol = NULL, *apath = NULL, *file, *conf = NULL;
 	char *filters[MAX_FILTERS];
 	int nf = 0, opt, r, ctext, clabel, cgroup, rc = 1;
 	raqib_config cfg;
@@ -337,7 +338,7 @@ int main(int argc, char **argv)
 	eval e;
 
 	memset(&e, 0, sizeof e);
-	while ((opt = getopt(argc, argv, "r:t:l:p:n:f:g:a:e:")) != -1) {
+	while ((opt = getopt(argc, argv, "r:t:l:p:n:f:g:a:e:c:")) != -1) {
 		switch (opt) {
 		case 'r': rule = optarg; break;
 		case 't': tcol = optarg; break;
@@ -352,6 +353,7 @@ int main(int argc, char **argv)
 		case 'g': gcol = optarg; break;
 		case 'a': apath = optarg; break;
 		case 'e': e.errors_left = atol(optarg); break;
+		case 'c': conf = optarg; break;
 		default: return usage();
 		}
 	}
@@ -362,6 +364,11 @@ int main(int argc, char **argv)
 		pos = rule;
 	e.rule = (raqib_rule)r;
 	raqib_config_defaults(&cfg);
+	/* a site config: its thresholds and models (e.g. [rule.dialect] model) */
+	if (conf && raqib_config_load(&cfg, conf, &err)) {
+		fprintf(stderr, "config: %s\n", err.msg);
+		return 1;
+	}
 	e.thr = cfg.rules[r].threshold;
 	for (int i = 0; i < RAQIB_RULE_COUNT; i++)
 		cfg.rules[i].enabled = i == r;
