@@ -127,6 +127,10 @@ bench: deps
 $(B)/eval_rules: bench/eval_rules.c $(B)/libraqib.a
 	$(CC) $(CFLAGS) -Isrc -o $@ $< $(B)/libraqib.a $(LDLIBS)
 
+$(B)/bench/bench_screen: bench/bench_screen.c $(B)/libraqib.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Isrc -o $@ $< $(B)/libraqib.a $(LDLIBS)
+
 $(B)/eval_offtopic: bench/eval_offtopic.c $(B)/libraqib.a
 	$(CC) $(CFLAGS) -Isrc -o $@ $< $(B)/libraqib.a $(LDLIBS)
 

@@ -39,36 +39,12 @@ if [ ! -x "$RAQIB" ] || [ ! -f "$B/libraqib.a" ]; then
 	make --no-print-directory B="$B" "$RAQIB" "$B/libraqib.a" >&2
 fi
 
-# The Debian .pc file of jansson is jansson.pc; accept either name.
-pkglibs() {
-	for set in "libutf8proc jansson inih" "libutf8proc libjansson inih"; do
-		# shellcheck disable=SC2086
-		if pkg-config --exists $set 2>/dev/null; then
-			pkg-config --"$1" $set
-			return
-		fi
-	done
-	[ "$1" = libs ] && echo "-lutf8proc -ljansson -linih"
-	return 0
-}
-
 # newer A B: file A was modified after file B (POSIX test has no -nt).
 newer() { [ -n "$(find "$1" -newer "$2" 2>/dev/null)" ]; }
 
-# The library's models use liblinear when it is installed (Makefile LDLIBS).
-LINEAR=
-if printf 'int main(void) { return 0; }\n' |
-   $CC -x c - -llinear -o "$TMP/a.out" 2>/dev/null; then
-	LINEAR=-llinear
-fi
-
-if [ ! -x "$BS" ] || newer bench/bench_screen.c "$BS" || newer "$B/libraqib.a" "$BS"; then
-	say "bench: building $BS"
-	# shellcheck disable=SC2046
-	$CC -std=c11 -D_GNU_SOURCE -O2 -g -Wall -Wextra -Werror -Iinclude -Isrc \
-		$(pkglibs cflags) -o "$BS" bench/bench_screen.c "$B/libraqib.a" \
-		$(pkglibs libs) $LINEAR -lm
-fi
+# bench_screen links like everything else: the Makefile knows the libraries.
+say "bench: building $BS"
+make --no-print-directory B="$B" "$BS" >&2
 
 if [ ! -s "$PLAIN" ] || [ ! -s "$ART" ] || [ ! -s "$OUT/corpus.txt" ] ||
    newer bench/make_corpus.py "$PLAIN"; then

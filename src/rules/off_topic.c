@@ -324,10 +324,19 @@ static void add_view(ot_article *art, struct sb_stemmer *sb,
 	for (uint32_t i = 0; tv && i < tv->ntok; i++) {
 		const uint32_t *w = tv->cp + tv->tok[i].start;
 		size_t n = tv->tok[i].end - tv->tok[i].start;
+		const struct ot_form *f;
 		uint32_t fk, sk;
 		ot_word *slot;
 
-		if (is_stopword(in, w, n) || off_topic_stem(sb, w, n, &fk, &sk, NULL, 0))
+		/* the stemmer is the cost of an article: ask the article's own
+		 * memo and the shipped forms (built by the same stemmer) first */
+		if (is_stopword(in, w, n) || off_topic_stem(NULL, w, n, &fk, &sk, NULL, 0))
+			continue;
+		if ((slot = map_find(&art->form, fk)))
+			sk = slot->stem;
+		else if ((f = form_find(fk)))
+			sk = f->stem;
+		else if (off_topic_stem(sb, w, n, &fk, &sk, NULL, 0))
 			continue;
 		if ((slot = map_put(&art->form, fk)))
 			slot->stem = sk;
