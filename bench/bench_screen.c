@@ -292,7 +292,7 @@ static int run_pass(const raqib_engine *eng, const corpus *c, raqib_verdict *v,
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: bench_screen [-r REPS] FILE.jsonl\n");
+	fprintf(stderr, "usage: bench_screen [-r REPS] [-c CONFIG] FILE.jsonl\n");
 	exit(2);
 }
 
@@ -307,6 +307,7 @@ int main(int argc, char **argv)
 	raqib_err err;
 	uint64_t *lat = NULL;
 	pass_result best, r;
+	const char *conf = NULL;
 	int rc = 1;
 
 	memset(&c, 0, sizeof(c));
@@ -314,6 +315,8 @@ int main(int argc, char **argv)
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "-r") == 0 && i + 1 < argc)
 			reps = atoi(argv[++i]);
+		else if (strcmp(argv[i], "-c") == 0 && i + 1 < argc)
+			conf = argv[++i];
 		else if (argv[i][0] == '-' || path)
 			usage();
 		else
@@ -323,6 +326,11 @@ int main(int argc, char **argv)
 		usage();
 
 	raqib_config_defaults(&cfg);
+	/* a site config, e.g. one that switches the trained models on */
+	if (conf && raqib_config_load(&cfg, conf, &err) < 0) {
+		fprintf(stderr, "config: %s\n", err.msg);
+		return 1;
+	}
 	if (raqib_engine_new(&cfg, &eng, &err) < 0) {
 		fprintf(stderr, "raqib_engine_new: %s\n", err.msg);
 		return 1;

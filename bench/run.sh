@@ -159,6 +159,10 @@ say "bench: bench_screen (in process, $REPS passes per corpus)"
 bs_ok=1
 $PIN "$BS" -r "$REPS" "$PLAIN" > "$OUT/bench_screen_plain.txt" || bs_ok=0
 $PIN "$BS" -r "$REPS" "$ART" > "$OUT/bench_screen_article.txt" || bs_ok=0
+# The same with the four trained models switched on (off by default).
+printf '[rule.%s]\nmodel = %s/models/%s.model\n' insult "$PWD" insult hate "$PWD" hate \
+	dialect "$PWD" dialect foreign "$PWD" foreign > "$OUT/models.conf"
+$PIN "$BS" -r "$REPS" -c "$OUT/models.conf" "$PLAIN" > "$OUT/bench_screen_models.txt" || bs_ok=0
 
 # --- report ----------------------------------------------------------------
 # row LABEL SECONDS CPU_SECONDS LINES BYTES RSS_KB
@@ -212,6 +216,7 @@ atleast() { awk -v s="$1" -v n="$2" -v t="$3" 'BEGIN { print (s != "fail" && s +
 	row "jq -c . (reference), with article" "$jq_a_s" "$jq_a_cpu" "$lines_art" "$bytes_art" "$jq_a_rss"
 	bsrow "raqib_screen in process, no article" "$OUT/bench_screen_plain.txt" "$bytes_plain"
 	bsrow "raqib_screen in process, with article" "$OUT/bench_screen_article.txt" "$bytes_art"
+	bsrow "raqib_screen, 4 models on, no article" "$OUT/bench_screen_models.txt" "$bytes_plain"
 	echo "raqib check error lines: $err_p of $lines_plain without article, $err_a of $lines_art with article"
 	[ -n "$TIME" ] || echo "(no /usr/bin/time: install the Debian package 'time' for the RSS of raqib check and jq)"
 	echo
