@@ -274,15 +274,8 @@ static int fold_one(outbuf *o, uint32_t c, uint32_t k, text_stats *st)
 	utf8proc_ssize_t m, j;
 	int lbc = 0;
 
-	/* Fast path: ASCII, base Arabic letters and tashkeel never decompose. */
-	if (c < 0x80 || (c >= 0x0621 && c <= 0x065F) || c == 0x0670) {
-		uint32_t f = fold_fast(c);
-		if (!f) {
-			drop(o, k, st);
-			return 0;
-		}
-		return out_emit(o, f, k, st);
-	}
+	/* ASCII and U+0621–U+0670 never reach here: text_normalize folds
+	 * them inline. */
 	/* The rest of the Arabic block (punctuation ، ؛ ؟, digits, Quranic
 	 * marks, extended letters) has no decomposition but ٵ ٶ ٷ ٸ. */
 	if (c >= 0x0600 && c <= 0x06FF && !(c >= 0x0675 && c <= 0x0678)) {
