@@ -48,6 +48,10 @@ typedef struct raqib_slice {
 	size_t len;
 } raqib_slice;
 
+/* Sorts spans and merges those that overlap or touch, in place; returns
+ * how many remain. Shared by explanations and the human report. */
+size_t raqib_spans_merge(raqib_span *sp, size_t n);
+
 typedef struct raqib_arena raqib_arena;
 raqib_arena *raqib_arena_new(size_t first_block);
 void raqib_arena_free(raqib_arena *a);

@@ -46,19 +46,11 @@ static const char *rule_ar(raqib_rule r)
 	return "?";
 }
 
-static int span_cmp(const void *a, const void *b)
-{
-	const raqib_span *x = a, *y = b;
-	if (x->start != y->start)
-		return x->start < y->start ? -1 : 1;
-	return (x->end > y->end) - (x->end < y->end);
-}
-
 /* Sorted, merged spans of every finding on `field`. */
 static size_t field_spans(const raqib_verdict *v, raqib_field field,
 			  raqib_span *sp)
 {
-	size_t n = 0, k, m = 0;
+	size_t n = 0;
 	uint32_t i, j;
 
 	for (i = 0; i < v->nfindings && i < RAQIB_MAX_FINDINGS; i++) {
@@ -69,16 +61,7 @@ static size_t field_spans(const raqib_verdict *v, raqib_field field,
 			if (f->spans[j].end > f->spans[j].start)
 				sp[n++] = f->spans[j];
 	}
-	qsort(sp, n, sizeof *sp, span_cmp);
-	for (k = 0; k < n; k++) {
-		if (m && sp[k].start <= sp[m - 1].end) {
-			if (sp[k].end > sp[m - 1].end)
-				sp[m - 1].end = sp[k].end;
-			continue;
-		}
-		sp[m++] = sp[k];
-	}
-	return m;
+	return raqib_spans_merge(sp, n);
 }
 
 /* Appends s with the spans marked; code points that are controls (other

@@ -263,7 +263,6 @@ void rule_add_span(raqib_finding *f, const text_view *tv, uint32_t ns, uint32_t 
 
 /* ---- models in rules (rule_model_apply, rule.h) ----------------------------------- */
 
-static int span_cmp(const void *a, const void *b);
 
 static float model_score(double p, float t)
 {
@@ -310,17 +309,9 @@ static void add_model_spans(const lin_model *m, const feat_vec *fv, const text_v
 		widen_to_words(tv, &a, &b);
 		sp[ns++] = text_span(tv, a, b);
 	}
-	qsort(sp, ns, sizeof *sp, span_cmp);
-	for (k = 0; k < ns; k++) {
-		if (out && sp[k].start <= sp[out - 1].end) {
-			if (sp[k].end > sp[out - 1].end)
-				sp[out - 1].end = sp[k].end;
-			continue;
-		}
-		if (out == RAQIB_MAX_SPANS)
-			break;
-		sp[out++] = sp[k];
-	}
+	out = raqib_spans_merge(sp, ns);
+	if (out > RAQIB_MAX_SPANS)
+		out = RAQIB_MAX_SPANS;
 	memcpy(f->spans, sp, out * sizeof *sp);
 	f->nspans = (uint32_t)out;
 }
