@@ -11,17 +11,17 @@
 #   make deps       apt-get install the Debian packages that are missing
 
 CC      ?= cc
-PKGS     = libutf8proc jansson inih libcjson
+PKGS     = libutf8proc jansson inih libcjson libmicrohttpd sqlite3 libsodium
 CFLAGS_BASE = -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow \
 	-Wconversion -Wno-sign-conversion -Wstrict-prototypes -Iinclude
 OPT     ?= -O2 -g
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lutf8proc -ljansson -linih -lcjson)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lutf8proc -ljansson -linih -lcjson -lmicrohttpd -lsqlite3 -lsodium)
 CFLAGS  += $(CFLAGS_BASE) $(OPT) $(PKG_CFLAGS)
-LDLIBS  += $(PKG_LIBS) -llinear -lstemmer -lm
+LDLIBS  += $(PKG_LIBS) -llinear -lstemmer -lm -lpthread
 
 B        = build
-LIB_SRC := $(filter-out %_test.c,$(wildcard src/base/*.c src/text/*.c src/rules/*.c src/model/*.c src/verdict/*.c))
+LIB_SRC := $(filter-out %_test.c,$(wildcard src/base/*.c src/text/*.c src/rules/*.c src/model/*.c src/verdict/*.c src/store/*.c src/http/*.c))
 CLI_SRC := $(wildcard src/cli/*.c)
 TEST_SRC := $(wildcard src/*/*_test.c)
 LEXICONS := $(wildcard data/lexicons/*.txt)
@@ -32,9 +32,11 @@ TESTS   := $(TEST_SRC:src/%.c=$(B)/tests/%)
 
 # Debian packages: build, tests, benchmark reference, fuzzing.
 DEB_PKGS = gcc make pkg-config libutf8proc-dev libjansson-dev libcjson-dev libinih-dev \
-	libcmocka-dev liblinear-dev libstemmer-dev jq clang time python3 fasttext
+	libcmocka-dev liblinear-dev libstemmer-dev jq clang time python3 fasttext \
+	libmicrohttpd-dev libsqlite3-dev libsodium-dev sqlite3 curl wrk nginx-light \
+	chromium fonts-noto-core
 
-.PHONY: all deps run test unit rules-test cli-test models-test asan fuzz fuzz-quick bench eval eval-fasttext idf models clean
+.PHONY: all deps run test unit rules-test cli-test models-test http-test browser-test asan fuzz fuzz-quick bench bench-http eval eval-fasttext idf models clean
 
 all: $(B)/raqib
 
@@ -53,8 +55,9 @@ $(B)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
 
-# The lexicons are assembled into the binary with .incbin.
+# The lexicons and the web assets are assembled into the binary with .incbin.
 $(B)/obj/src/rules/lexdata.o: $(LEXICONS)
+$(B)/obj/src/http/assets.o: $(wildcard src/http/assets/*)
 
 $(B)/libraqib.a: $(LIB_OBJ)
 	@mkdir -p $(dir $@)
@@ -84,6 +87,14 @@ cli-test: $(B)/raqib
 # their cards' test figures (skipped without ../shared/data).
 models-test: $(B)/raqib
 	sh tests/models_test.sh $(B)/raqib
+
+# The comment server over real HTTP on an ephemeral loopback port.
+http-test: $(B)/raqib
+	python3 tests/http_test.py $(B)/raqib
+
+# Playwright (playwright-core from npm) driving Debian's chromium.
+browser-test: $(B)/raqib
+	sh tests/browser/run.sh $(B)/raqib
 
 # The whole suite once more under AddressSanitizer + UndefinedBehaviorSanitizer.
 asan:
@@ -122,6 +133,12 @@ fuzz-quick:
 bench: deps
 	$(MAKE) --no-print-directory all
 	sh bench/run.sh $(B)/raqib
+
+# GET of a 100-comment article page against nginx serving it as a static
+# file, and POST through screening into the durable store, with wrk.
+bench-http: deps
+	$(MAKE) --no-print-directory all
+	sh bench/http.sh $(B)/raqib
 
 # Accuracy of the rules on the labelled sets of ../shared/data (not in make test).
 $(B)/eval_rules: bench/eval_rules.c $(B)/libraqib.a
