@@ -13,7 +13,7 @@
 CC      ?= cc
 PKGS     = libutf8proc jansson inih libcjson libmicrohttpd sqlite3 libsodium
 CFLAGS_BASE = -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow \
-	-Wconversion -Wno-sign-conversion -Wstrict-prototypes -Iinclude
+	-Wconversion -Wno-sign-conversion -Wstrict-prototypes -Iinclude -Isrc
 OPT     ?= -O2 -g
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lutf8proc -ljansson -linih -lcjson -lmicrohttpd -lsqlite3 -lsodium)
