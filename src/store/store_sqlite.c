@@ -1,0 +1,1559 @@
+/*
+ * store_sqlite.c — the SQLite backend of store.h.
+ *
+ * Connections: one writer connection owned by a writer thread, plus a pool
+ * of read connections (created lazily, at most POOL_MAX) so that GETs from
+ * many threads run in parallel under WAL. A connection is only ever used by
+ * one thread at a time, so all are opened SQLITE_OPEN_NOMUTEX.
+ *
+ * Group commit: every write is a request (on the caller's stack) queued to
+ * the writer thread. The writer takes the whole queue, runs it as one
+ * BEGIN IMMEDIATE ... COMMIT with a SAVEPOINT per request — a failing
+ * request (say, a foreign key violation) is rolled back alone and the others
+ * still commit — then wakes every caller. With synchronous=FULL the COMMIT
+ * is the fsync, so N concurrent posts pay one fsync, and every caller
+ * returns only once its write is durable.
+ *
+ * Every statement is prepared once per connection (SQL[] below) and values
+ * are always bound, never formatted into SQL.
+ */
+#include "store/store.h"
+
+#include <jansson.h>
+#include <pthread.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define POOL_MAX 16
+#define BUSY_TIMEOUT_MS 10000
+
+/* ---------------------------------------------------------------- schema */
+
+/* Each step runs in its own transaction and moves PRAGMA user_version to its
+ * index + 1. Append new steps; never edit a shipped one. */
+static const char *const MIGRATIONS[] = {
+	/* 1: articles, comments, append-only audit, bans */
+	"CREATE TABLE articles ("
+	"  id INTEGER PRIMARY KEY,"
+	"  slug TEXT NOT NULL UNIQUE,"
+	"  title TEXT NOT NULL,"
+	"  body TEXT NOT NULL DEFAULT '',"
+	"  caption TEXT NOT NULL DEFAULT '',"
+	"  image_url TEXT NOT NULL DEFAULT '',"
+	"  author TEXT NOT NULL DEFAULT '',"
+	"  related TEXT NOT NULL DEFAULT '[]',"      /* JSON [{title,url}] */
+	"  published_at INTEGER NOT NULL,"
+	"  created_at INTEGER NOT NULL,"
+	"  updated_at INTEGER NOT NULL,"
+	/* bumped with anything public about the article: ETag / cache key */
+	"  version INTEGER NOT NULL DEFAULT 1,"
+	"  comments_changed_at INTEGER NOT NULL DEFAULT 0,"
+	"  ncomments_public INTEGER NOT NULL DEFAULT 0"
+	");"
+	"CREATE INDEX articles_published ON articles(published_at, id);"
+	"CREATE TABLE comments ("
+	"  id INTEGER PRIMARY KEY,"
+	"  article_id INTEGER NOT NULL REFERENCES articles(id),"
+	"  name TEXT NOT NULL DEFAULT '',"
+	"  text TEXT NOT NULL,"
+	"  text_public TEXT NOT NULL,"
+	"  status INTEGER NOT NULL CHECK (status BETWEEN 0 AND 4),"
+	"  reasons TEXT NOT NULL DEFAULT '[]',"
+	"  ip_hash TEXT NOT NULL DEFAULT '',"
+	"  text_hash TEXT NOT NULL DEFAULT '',"
+	"  created_at INTEGER NOT NULL,"
+	"  decided_at INTEGER NOT NULL"
+	");"
+	"CREATE INDEX comments_article ON comments(article_id, status, created_at);"
+	"CREATE INDEX comments_status ON comments(status, created_at);"
+	"CREATE INDEX comments_dup ON comments(article_id, text_hash);"
+	/* the page query: public comments of one article in time order */
+	"CREATE INDEX comments_public ON comments(article_id, created_at, id)"
+	"  WHERE status IN (0, 1);"
+	"CREATE TABLE audit ("
+	"  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+	"  at INTEGER NOT NULL,"
+	"  actor TEXT NOT NULL,"
+	"  action TEXT NOT NULL,"
+	"  comment_id INTEGER NOT NULL DEFAULT 0,"
+	"  article_id INTEGER NOT NULL DEFAULT 0,"
+	"  before TEXT NOT NULL DEFAULT '',"
+	"  after TEXT NOT NULL DEFAULT '',"
+	"  detail TEXT NOT NULL DEFAULT ''"
+	");"
+	"CREATE INDEX audit_comment ON audit(comment_id, id);"
+	/* The audit trail is evidence: the database itself refuses to rewrite it. */
+	"CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit"
+	"  BEGIN SELECT RAISE(ABORT, 'audit is append-only'); END;"
+	"CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit"
+	"  BEGIN SELECT RAISE(ABORT, 'audit is append-only'); END;"
+	"CREATE TABLE bans ("
+	"  id INTEGER PRIMARY KEY,"
+	"  name TEXT NOT NULL DEFAULT '',"
+	"  ip_hash TEXT NOT NULL DEFAULT '',"
+	"  until INTEGER NOT NULL,"                  /* 0 = permanent */
+	"  actor TEXT NOT NULL DEFAULT '',"
+	"  reason TEXT NOT NULL DEFAULT '',"
+	"  created_at INTEGER NOT NULL"
+	");"
+	"CREATE INDEX bans_name ON bans(name) WHERE name <> '';"
+	"CREATE INDEX bans_ip ON bans(ip_hash) WHERE ip_hash <> '';",
+};
+#define NMIGRATIONS ((int)(sizeof MIGRATIONS / sizeof MIGRATIONS[0]))
+
+/* ------------------------------------------------------------ statements */
+
+#define COMMENT_COLS                                                        \
+	"c.id, c.article_id, a.slug, c.name, c.text, c.text_public, c.status, " \
+	"c.reasons, c.ip_hash, c.text_hash, c.created_at, c.decided_at "        \
+	"FROM comments c JOIN articles a ON a.id = c.article_id "
+#define ARTICLE_COLS                                                         \
+	"id, slug, title, body, caption, image_url, author, related, "          \
+	"published_at, created_at, updated_at, version, "                       \
+	"max(updated_at, comments_changed_at), ncomments_public FROM articles "
+#define AUDIT_COLS \
+	"id, at, actor, action, comment_id, article_id, before, after, detail FROM audit "
+
+enum {
+	S_BEGIN_W, S_BEGIN_R, S_COMMIT, S_ROLLBACK, S_SAVEPOINT, S_RELEASE, S_ROLLBACK_TO,
+	S_ART_FIND, S_ART_INSERT, S_ART_UPDATE, S_ART_GET, S_ART_LIST, S_ART_COUNT,
+	S_ART_BUMP, S_C_INSERT, S_C_GET, S_C_PUB_NEW, S_C_PUB_OLD, S_C_PUB_COUNT,
+	S_C_DUP, S_C_STATE, S_C_SET, S_C_BY_STATUS, S_C_COUNT_STATUS, S_AUDIT_ADD,
+	S_AUDIT_ALL, S_AUDIT_COMMENT, S_BAN_ADD, S_BANNED, S_PURGE, S_CHECKPOINT,
+	S_COUNT
+};
+
+static const char *const SQL[S_COUNT] = {
+	[S_BEGIN_W] = "BEGIN IMMEDIATE",
+	[S_BEGIN_R] = "BEGIN",
+	[S_COMMIT] = "COMMIT",
+	[S_ROLLBACK] = "ROLLBACK",
+	[S_SAVEPOINT] = "SAVEPOINT req",
+	[S_RELEASE] = "RELEASE req",
+	[S_ROLLBACK_TO] = "ROLLBACK TO req",
+	[S_ART_FIND] = "SELECT id, published_at FROM articles WHERE slug = ?1",
+	[S_ART_INSERT] = "INSERT INTO articles (slug, title, body, caption, image_url, author,"
+			 " related, published_at, created_at, updated_at)"
+			 " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9)",
+	[S_ART_UPDATE] = "UPDATE articles SET title = ?2, body = ?3, caption = ?4,"
+			 " image_url = ?5, author = ?6, related = ?7, published_at = ?8,"
+			 " updated_at = ?9, version = version + 1 WHERE id = ?1",
+	[S_ART_GET] = "SELECT " ARTICLE_COLS "WHERE slug = ?1",
+	[S_ART_LIST] = "SELECT " ARTICLE_COLS
+		       "ORDER BY published_at DESC, id DESC LIMIT ?1 OFFSET ?2",
+	[S_ART_COUNT] = "SELECT count(*) FROM articles",
+	[S_ART_BUMP] = "UPDATE articles SET version = version + 1,"
+		       " comments_changed_at = max(comments_changed_at, ?2),"
+		       " ncomments_public = ncomments_public + ?3 WHERE id = ?1",
+	[S_C_INSERT] = "INSERT INTO comments (article_id, name, text, text_public, status,"
+		       " reasons, ip_hash, text_hash, created_at, decided_at)"
+		       " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9)",
+	[S_C_GET] = "SELECT " COMMENT_COLS "WHERE c.id = ?1",
+	[S_C_PUB_NEW] = "SELECT " COMMENT_COLS
+			"WHERE c.article_id = ?1 AND c.status IN (0, 1)"
+			" ORDER BY c.created_at DESC, c.id DESC LIMIT ?2 OFFSET ?3",
+	[S_C_PUB_OLD] = "SELECT " COMMENT_COLS
+			"WHERE c.article_id = ?1 AND c.status IN (0, 1)"
+			" ORDER BY c.created_at, c.id LIMIT ?2 OFFSET ?3",
+	[S_C_PUB_COUNT] = "SELECT ncomments_public FROM articles WHERE id = ?1",
+	/* CASE, not AND: only valid JSON reaches json_each */
+	[S_C_DUP] = "SELECT 1 FROM comments WHERE article_id = ?1 AND text_hash = ?2"
+		    " AND created_at >= ?3 AND CASE WHEN status = 3 AND json_valid(reasons)"
+		    " THEN NOT EXISTS (SELECT 1 FROM json_each(reasons)"
+		    "   WHERE json_extract(value, '$.rule') = 'honeypot')"
+		    " ELSE 1 END LIMIT 1",
+	[S_C_STATE] = "SELECT article_id, status, text_public FROM comments WHERE id = ?1",
+	[S_C_SET] = "UPDATE comments SET status = ?2, text_public = ?3,"
+		    " decided_at = CASE WHEN status <> ?2 THEN ?4 ELSE decided_at END"
+		    " WHERE id = ?1",
+	[S_C_BY_STATUS] = "SELECT " COMMENT_COLS "WHERE c.status = ?1"
+			  " ORDER BY c.created_at, c.id LIMIT ?2 OFFSET ?3",
+	[S_C_COUNT_STATUS] = "SELECT count(*) FROM comments WHERE status = ?1",
+	[S_AUDIT_ADD] = "INSERT INTO audit (at, actor, action, comment_id, article_id,"
+			" before, after, detail) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+	[S_AUDIT_ALL] = "SELECT " AUDIT_COLS "ORDER BY id DESC LIMIT ?1 OFFSET ?2",
+	[S_AUDIT_COMMENT] = "SELECT " AUDIT_COLS "WHERE comment_id = ?3"
+			    " ORDER BY id DESC LIMIT ?1 OFFSET ?2",
+	[S_BAN_ADD] = "INSERT INTO bans (name, ip_hash, until, actor, reason, created_at)"
+		      " VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+	[S_BANNED] = "SELECT 1 FROM bans WHERE (until = 0 OR until > ?3) AND"
+		     " ((?1 <> '' AND name = ?1) OR (?2 <> '' AND ip_hash = ?2)) LIMIT 1",
+	[S_PURGE] = "UPDATE comments SET ip_hash = '' WHERE created_at < ?1 AND ip_hash <> ''",
+	[S_CHECKPOINT] = "PRAGMA wal_checkpoint(TRUNCATE)",
+};
+
+typedef struct conn {
+	sqlite3 *db;
+	sqlite3_stmt *st[S_COUNT];
+	struct conn *next;
+} conn;
+
+/* ------------------------------------------------------------ the store */
+
+typedef int (*write_fn)(conn *c, void *arg, raqib_err *err);
+
+/* One queued write; lives on the caller's stack until `done`. */
+typedef struct wreq {
+	write_fn fn;
+	void *arg;
+	bool notx;             /* runs outside the batch transaction (checkpoint) */
+	int rc;
+	raqib_err *err;
+	bool done;
+	pthread_cond_t cv;
+	struct wreq *next;
+} wreq;
+
+struct raqib_store {
+	char *path;
+	int version;
+
+	conn *w;
+	pthread_t writer;
+	bool writer_started;
+	pthread_mutex_t mu;       /* queue + done flags */
+	pthread_cond_t work;
+	wreq *head, *tail;
+	bool stopping;
+
+	pthread_mutex_t pool_mu;
+	pthread_cond_t pool_cv;
+	conn *free_conns;
+	int nconns;
+};
+
+/* ---------------------------------------------------------------- errors */
+
+static int errcode_of(int rc)
+{
+	switch (rc & 0xff) {
+	case SQLITE_CONSTRAINT:
+	case SQLITE_MISMATCH:
+	case SQLITE_TOOBIG:
+		return RAQIB_EARG;
+	case SQLITE_NOTADB:
+	case SQLITE_CORRUPT:
+	case SQLITE_FORMAT:
+		return RAQIB_EDATA;
+	case SQLITE_NOMEM:
+		return RAQIB_ENOMEM;
+	default:
+		return RAQIB_EIO;
+	}
+}
+
+/* Call before sqlite3_reset(): the message belongs to the failed step. */
+static int db_fail(sqlite3 *db, int rc, raqib_err *err, const char *what)
+{
+	return raqib_err_set(err, errcode_of(rc), "store: %s: %s", what, sqlite3_errmsg(db));
+}
+
+static int nomem(raqib_err *err)
+{
+	return raqib_err_set(err, RAQIB_ENOMEM, "store: out of memory");
+}
+
+/* ------------------------------------------------------------ statements */
+
+static sqlite3_stmt *stmt(conn *c, int id, raqib_err *err)
+{
+	if (!c->st[id]) {
+		int rc = sqlite3_prepare_v3(c->db, SQL[id], -1, SQLITE_PREPARE_PERSISTENT,
+					    &c->st[id], NULL);
+		if (rc != SQLITE_OK) {
+			db_fail(c->db, rc, err, "prepare");
+			c->st[id] = NULL;
+			return NULL;
+		}
+	}
+	return c->st[id];
+}
+
+/* Resets a statement so it holds no read snapshot and no borrowed strings. */
+static void finish(sqlite3_stmt *s)
+{
+	if (s) {
+		sqlite3_reset(s);
+		sqlite3_clear_bindings(s);
+	}
+}
+
+static void bind_str(sqlite3_stmt *s, int i, const char *v)
+{
+	sqlite3_bind_text(s, i, v ? v : "", -1, SQLITE_STATIC);
+}
+
+static void bind_i64(sqlite3_stmt *s, int i, int64_t v)
+{
+	sqlite3_bind_int64(s, i, v);
+}
+
+static int64_t clamp_i64(size_t v)
+{
+	return v > (size_t)INT64_MAX ? INT64_MAX : (int64_t)v;
+}
+
+/* Runs a statement that returns no rows (or whose rows do not matter). */
+static int run(conn *c, int id, raqib_err *err, const char *what)
+{
+	sqlite3_stmt *s = stmt(c, id, err);
+	int rc;
+	if (!s)
+		return err ? err->code : RAQIB_EIO;
+	do
+		rc = sqlite3_step(s);
+	while (rc == SQLITE_ROW);
+	if (rc != SQLITE_DONE) {
+		int e = db_fail(c->db, rc, err, what);
+		finish(s);
+		return e;
+	}
+	finish(s);
+	return 0;
+}
+
+/* Steps a bound statement to completion. */
+static int step_done(conn *c, sqlite3_stmt *s, raqib_err *err, const char *what)
+{
+	int rc = sqlite3_step(s);
+	if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
+		int e = db_fail(c->db, rc, err, what);
+		finish(s);
+		return e;
+	}
+	finish(s);
+	return 0;
+}
+
+static const char *col_str(sqlite3_stmt *s, int i, raqib_arena *ar)
+{
+	const unsigned char *t = sqlite3_column_text(s, i);
+	size_t n = (size_t)sqlite3_column_bytes(s, i);
+	char *p;
+	if (!t)
+		return "";
+	p = raqib_arena_alloc(ar, n + 1);
+	if (!p)
+		return NULL;
+	memcpy(p, t, n);
+	p[n] = 0;
+	return p;
+}
+
+/* Arena-backed growing array; the outgrown copies stay in the arena (at
+ * most as much again), which is cheaper than counting first. */
+static int vec_push(raqib_arena *ar, void **v, size_t *n, size_t *cap, size_t size)
+{
+	if (*n == *cap) {
+		size_t nc = *cap ? *cap * 2 : 16;
+		void *p = raqib_arena_alloc(ar, nc * size);
+		if (!p)
+			return -1;
+		if (*n)
+			memcpy(p, *v, *n * size);
+		*v = p;
+		*cap = nc;
+	}
+	memset((char *)*v + *n * size, 0, size);
+	(*n)++;
+	return 0;
+}
+
+/* ----------------------------------------------------------- connections */
+
+static void conn_close(conn *c)
+{
+	if (!c)
+		return;
+	for (int i = 0; i < S_COUNT; i++)
+		sqlite3_finalize(c->st[i]);
+	sqlite3_close_v2(c->db);
+	free(c);
+}
+
+static int exec_sql(sqlite3 *db, const char *sql, raqib_err *err, const char *what)
+{
+	char *msg = NULL;
+	int rc = sqlite3_exec(db, sql, NULL, NULL, &msg);
+	if (rc != SQLITE_OK) {
+		raqib_err_set(err, errcode_of(rc), "store: %s: %s", what,
+			      msg ? msg : sqlite3_errstr(rc));
+		sqlite3_free(msg);
+		return err ? err->code : errcode_of(rc);
+	}
+	return 0;
+}
+
+static int conn_open(const char *path, bool writer, conn **out, raqib_err *err)
+{
+	int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX |
+		    (writer ? SQLITE_OPEN_CREATE : 0);
+	conn *c = calloc(1, sizeof *c);
+	int rc;
+
+	*out = NULL;
+	if (!c)
+		return nomem(err);
+	rc = sqlite3_open_v2(path, &c->db, flags, NULL);
+	if (rc != SQLITE_OK) {
+		if (c->db)
+			raqib_err_set(err, errcode_of(rc), "store: cannot open %s: %s", path,
+				      sqlite3_errmsg(c->db));
+		else
+			nomem(err);
+		goto fail;
+	}
+	sqlite3_extended_result_codes(c->db, 1);
+	sqlite3_busy_timeout(c->db, BUSY_TIMEOUT_MS);
+	/* Touch the file before anything else: a file that is not a database
+	 * is reported here with its name, not as a later odd failure. */
+	if (exec_sql(c->db, "SELECT count(*) FROM sqlite_schema", err, path))
+		goto fail;
+	if (writer) {
+		sqlite3_stmt *s = NULL;
+		bool wal;
+		rc = sqlite3_prepare_v2(c->db, "PRAGMA journal_mode = WAL", -1, &s, NULL);
+		if (rc == SQLITE_OK)
+			rc = sqlite3_step(s);
+		if (rc != SQLITE_ROW) {
+			db_fail(c->db, rc, err, "journal_mode");
+			sqlite3_finalize(s);
+			goto fail;
+		}
+		wal = sqlite3_column_text(s, 0) &&
+		      !strcmp((const char *)sqlite3_column_text(s, 0), "wal");
+		sqlite3_finalize(s);
+		if (!wal) {
+			raqib_err_set(err, RAQIB_EIO, "store: %s: cannot switch to WAL mode", path);
+			goto fail;
+		}
+	}
+	/* FULL: a commit is on disk when it returns, even across power loss. */
+	if (exec_sql(c->db, "PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON", err,
+		     "pragmas"))
+		goto fail;
+	if (!writer && exec_sql(c->db, "PRAGMA query_only = ON", err, "pragmas"))
+		goto fail;
+	*out = c;
+	return 0;
+fail:
+	conn_close(c);
+	return err ? err->code : RAQIB_EIO;
+}
+
+static int user_version(sqlite3 *db, int *v, raqib_err *err)
+{
+	sqlite3_stmt *s = NULL;
+	int rc = sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &s, NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_step(s);
+	if (rc != SQLITE_ROW) {
+		int e = db_fail(db, rc, err, "user_version");
+		sqlite3_finalize(s);
+		return e;
+	}
+	*v = sqlite3_column_int(s, 0);
+	sqlite3_finalize(s);
+	return 0;
+}
+
+static int migrate(sqlite3 *db, const char *path, int *version, raqib_err *err)
+{
+	int v = 0, rc = user_version(db, &v, err);
+	if (rc)
+		return rc;
+	if (v > NMIGRATIONS)
+		return raqib_err_set(err, RAQIB_EDATA,
+				     "store: %s has schema version %d, this raqib knows only up "
+				     "to %d: upgrade raqib",
+				     path, v, NMIGRATIONS);
+	if (v < 0)
+		return raqib_err_set(err, RAQIB_EDATA, "store: %s: bad schema version %d", path, v);
+	for (; v < NMIGRATIONS; v++) {
+		/* PRAGMA takes no parameters; the value is our own integer. */
+		char setv[64];
+		snprintf(setv, sizeof setv, "PRAGMA user_version = %d", v + 1);
+		if (exec_sql(db, "BEGIN IMMEDIATE", err, "migration"))
+			return err ? err->code : RAQIB_EIO;
+		if (exec_sql(db, MIGRATIONS[v], err, "migration") ||
+		    exec_sql(db, setv, err, "migration") ||
+		    exec_sql(db, "COMMIT", err, "migration")) {
+			int e = err ? err->code : RAQIB_EIO;
+			if (!sqlite3_get_autocommit(db))
+				sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+			if (err) {
+				char m[sizeof err->msg];
+				snprintf(m, sizeof m, "%s", err->msg);
+				raqib_err_set(err, e, "%s (step %d)", m, v + 1);
+			}
+			return e;
+		}
+	}
+	*version = v;
+	return 0;
+}
+
+/* Read connections: a free list, grown on demand up to POOL_MAX. */
+static int pool_get(raqib_store *st, conn **out, raqib_err *err)
+{
+	pthread_mutex_lock(&st->pool_mu);
+	for (;;) {
+		if (st->free_conns) {
+			*out = st->free_conns;
+			st->free_conns = (*out)->next;
+			pthread_mutex_unlock(&st->pool_mu);
+			return 0;
+		}
+		if (st->nconns < POOL_MAX)
+			break;
+		pthread_cond_wait(&st->pool_cv, &st->pool_mu);
+	}
+	st->nconns++;
+	pthread_mutex_unlock(&st->pool_mu);
+
+	if (conn_open(st->path, false, out, err)) {
+		pthread_mutex_lock(&st->pool_mu);
+		st->nconns--;
+		pthread_cond_signal(&st->pool_cv);
+		pthread_mutex_unlock(&st->pool_mu);
+		return err ? err->code : RAQIB_EIO;
+	}
+	return 0;
+}
+
+static void pool_put(raqib_store *st, conn *c)
+{
+	if (!sqlite3_get_autocommit(c->db))
+		sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
+	pthread_mutex_lock(&st->pool_mu);
+	c->next = st->free_conns;
+	st->free_conns = c;
+	pthread_cond_signal(&st->pool_cv);
+	pthread_mutex_unlock(&st->pool_mu);
+}
+
+/* ---------------------------------------------------------------- writer */
+
+static void wake(raqib_store *st, wreq *batch)
+{
+	pthread_mutex_lock(&st->mu);
+	while (batch) {
+		wreq *next = batch->next; /* the caller may return once done is set */
+		batch->done = true;
+		pthread_cond_signal(&batch->cv);
+		batch = next;
+	}
+	pthread_mutex_unlock(&st->mu);
+}
+
+static void fail_batch(wreq *batch, int code, const char *why)
+{
+	for (wreq *r = batch; r; r = r->next)
+		if (r->rc >= 0 && !r->notx)
+			r->rc = raqib_err_set(r->err, code, "store: batch failed: %s", why);
+}
+
+static void run_batch(conn *w, wreq *batch)
+{
+	raqib_err e = {0};
+	bool any = false;
+	char why[sizeof e.msg];
+
+	for (wreq *r = batch; r; r = r->next)
+		if (!r->notx)
+			any = true;
+	if (any) {
+		if (run(w, S_BEGIN_W, &e, "begin")) {
+			fail_batch(batch, e.code, e.msg);
+			goto notx;
+		}
+		for (wreq *r = batch; r; r = r->next) {
+			if (r->notx)
+				continue;
+			if (run(w, S_SAVEPOINT, &e, "savepoint")) {
+				r->rc = raqib_err_set(r->err, e.code, "%s", e.msg);
+				continue;
+			}
+			r->rc = r->fn(w, r->arg, r->err);
+			if (r->rc < 0 && run(w, S_ROLLBACK_TO, &e, "rollback to savepoint"))
+				break;
+			if (run(w, S_RELEASE, &e, "release savepoint"))
+				break;
+		}
+		if (e.code) {
+			snprintf(why, sizeof why, "%s", e.msg);
+			if (!sqlite3_get_autocommit(w->db))
+				run(w, S_ROLLBACK, NULL, "rollback");
+			fail_batch(batch, e.code, why);
+		} else if (run(w, S_COMMIT, &e, "commit")) {
+			snprintf(why, sizeof why, "%s", e.msg);
+			if (!sqlite3_get_autocommit(w->db))
+				run(w, S_ROLLBACK, NULL, "rollback");
+			fail_batch(batch, e.code, why);
+		}
+	}
+notx:
+	for (wreq *r = batch; r; r = r->next)
+		if (r->notx)
+			r->rc = r->fn(w, r->arg, r->err);
+}
+
+static void *writer_main(void *p)
+{
+	raqib_store *st = p;
+	for (;;) {
+		wreq *batch;
+		pthread_mutex_lock(&st->mu);
+		while (!st->head && !st->stopping)
+			pthread_cond_wait(&st->work, &st->mu);
+		batch = st->head;
+		st->head = st->tail = NULL;
+		pthread_mutex_unlock(&st->mu);
+		if (!batch)
+			return NULL; /* stopping and drained */
+		run_batch(st->w, batch);
+		wake(st, batch);
+	}
+}
+
+/* Queues a write and waits until it is committed (or failed). */
+static int submit(raqib_store *st, write_fn fn, void *arg, bool notx, raqib_err *err)
+{
+	wreq r = {.fn = fn, .arg = arg, .notx = notx, .err = err};
+	int rc;
+
+	pthread_cond_init(&r.cv, NULL);
+	pthread_mutex_lock(&st->mu);
+	if (st->stopping) {
+		pthread_mutex_unlock(&st->mu);
+		pthread_cond_destroy(&r.cv);
+		return raqib_err_set(err, RAQIB_EIO, "store: closing");
+	}
+	if (st->tail)
+		st->tail->next = &r;
+	else
+		st->head = &r;
+	st->tail = &r;
+	pthread_cond_signal(&st->work);
+	while (!r.done)
+		pthread_cond_wait(&r.cv, &st->mu);
+	rc = r.rc;
+	pthread_mutex_unlock(&st->mu);
+	pthread_cond_destroy(&r.cv);
+	return rc;
+}
+
+/* ---------------------------------------------------------- open / close */
+
+const char *raqib_status_name(raqib_comment_status s)
+{
+	switch (s) {
+	case RAQIB_CS_PUBLISHED: return "published";
+	case RAQIB_CS_SHORTENED: return "shortened";
+	case RAQIB_CS_PENDING: return "pending";
+	case RAQIB_CS_REJECTED: return "rejected";
+	case RAQIB_CS_UNPUBLISHED: return "unpublished";
+	}
+	return "unknown";
+}
+
+int raqib_status_from_name(const char *name)
+{
+	for (int s = RAQIB_CS_PUBLISHED; s <= RAQIB_CS_UNPUBLISHED; s++)
+		if (name && !strcmp(name, raqib_status_name((raqib_comment_status)s)))
+			return s;
+	return -1;
+}
+
+static bool status_ok(int s)
+{
+	return s >= RAQIB_CS_PUBLISHED && s <= RAQIB_CS_UNPUBLISHED;
+}
+
+int raqib_store_open(const char *path, raqib_store **out, raqib_err *err)
+{
+	raqib_store *st;
+
+	*out = NULL;
+	if (!path || !*path)
+		return raqib_err_set(err, RAQIB_EARG, "store: empty database path");
+	st = calloc(1, sizeof *st);
+	if (!st)
+		return nomem(err);
+	pthread_mutex_init(&st->mu, NULL);
+	pthread_cond_init(&st->work, NULL);
+	pthread_mutex_init(&st->pool_mu, NULL);
+	pthread_cond_init(&st->pool_cv, NULL);
+	st->path = strdup(path);
+	if (!st->path) {
+		nomem(err);
+		goto fail;
+	}
+	if (conn_open(path, true, &st->w, err))
+		goto fail;
+	if (migrate(st->w->db, path, &st->version, err))
+		goto fail;
+	if (pthread_create(&st->writer, NULL, writer_main, st)) {
+		raqib_err_set(err, RAQIB_EIO, "store: cannot start the writer thread");
+		goto fail;
+	}
+	st->writer_started = true;
+	*out = st;
+	return 0;
+fail:
+	raqib_store_close(st);
+	return err ? err->code : RAQIB_EIO;
+}
+
+void raqib_store_close(raqib_store *st)
+{
+	if (!st)
+		return;
+	if (st->writer_started) {
+		pthread_mutex_lock(&st->mu);
+		st->stopping = true;
+		pthread_cond_signal(&st->work);
+		pthread_mutex_unlock(&st->mu);
+		pthread_join(st->writer, NULL);
+	}
+	/* Callers must not be reading any more: every read connection is idle. */
+	while (st->free_conns) {
+		conn *c = st->free_conns;
+		st->free_conns = c->next;
+		conn_close(c);
+	}
+	if (st->w) {
+		sqlite3_exec(st->w->db, "PRAGMA wal_checkpoint(TRUNCATE)", NULL, NULL, NULL);
+		conn_close(st->w);
+	}
+	pthread_cond_destroy(&st->pool_cv);
+	pthread_mutex_destroy(&st->pool_mu);
+	pthread_cond_destroy(&st->work);
+	pthread_mutex_destroy(&st->mu);
+	free(st->path);
+	free(st);
+}
+
+int raqib_store_schema_version(raqib_store *st)
+{
+	return st->version;
+}
+
+/* ------------------------------------------------------------ JSON bits */
+
+static char *json_take(json_t *j)
+{
+	char *s = j ? json_dumps(j, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
+	json_decref(j);
+	return s;
+}
+
+static char *related_json(const raqib_article *a)
+{
+	json_t *arr = json_array();
+	if (!arr)
+		return NULL;
+	for (size_t i = 0; i < a->nrelated; i++) {
+		const raqib_related *r = &a->related[i];
+		json_t *o = json_pack("{s:s,s:s}", "title", r->title ? r->title : "", "url",
+				      r->url ? r->url : "");
+		if (!o || json_array_append_new(arr, o)) {
+			json_decref(arr);
+			return NULL;
+		}
+	}
+	return json_take(arr);
+}
+
+static int related_parse(const char *txt, raqib_arena *ar, raqib_article *a, raqib_err *err)
+{
+	json_error_t je;
+	json_t *arr = json_loads(txt, 0, &je);
+	raqib_related *r;
+	size_t n;
+
+	a->nrelated = 0;
+	a->related = NULL;
+	if (!arr || !json_is_array(arr)) {
+		json_decref(arr);
+		return raqib_err_set(err, RAQIB_EDATA, "store: article %s: bad related links JSON",
+				     a->slug);
+	}
+	n = json_array_size(arr);
+	r = raqib_arena_calloc(ar, n ? n : 1, sizeof *r);
+	if (!r) {
+		json_decref(arr);
+		return nomem(err);
+	}
+	for (size_t i = 0; i < n; i++) {
+		json_t *o = json_array_get(arr, i);
+		const char *t = json_string_value(json_object_get(o, "title"));
+		const char *u = json_string_value(json_object_get(o, "url"));
+		size_t tl = t ? strlen(t) : 0, ul = u ? strlen(u) : 0;
+		char *tc = raqib_arena_alloc(ar, tl + 1), *uc = raqib_arena_alloc(ar, ul + 1);
+		if (!tc || !uc) {
+			json_decref(arr);
+			return nomem(err);
+		}
+		memcpy(tc, t ? t : "", tl + 1);
+		memcpy(uc, u ? u : "", ul + 1);
+		r[i].title = tc;
+		r[i].url = uc;
+	}
+	json_decref(arr);
+	a->related = r;
+	a->nrelated = n;
+	return 0;
+}
+
+static int audit_add(conn *w, int64_t at, const char *actor, const char *action,
+		     int64_t comment_id, int64_t article_id, const char *before,
+		     const char *after, const char *detail, raqib_err *err)
+{
+	sqlite3_stmt *s = stmt(w, S_AUDIT_ADD, err);
+	if (!s)
+		return err ? err->code : RAQIB_EIO;
+	bind_i64(s, 1, at);
+	bind_str(s, 2, actor);
+	bind_str(s, 3, action);
+	bind_i64(s, 4, comment_id);
+	bind_i64(s, 5, article_id);
+	bind_str(s, 6, before);
+	bind_str(s, 7, after);
+	bind_str(s, 8, detail);
+	return step_done(w, s, err, "audit");
+}
+
+/* Something public about the article changed: new version (ETag), new
+ * last-modified, and the public count moves by `delta`. */
+static int article_bump(conn *w, int64_t article_id, int64_t now, int delta, raqib_err *err)
+{
+	sqlite3_stmt *s = stmt(w, S_ART_BUMP, err);
+	if (!s)
+		return err ? err->code : RAQIB_EIO;
+	bind_i64(s, 1, article_id);
+	bind_i64(s, 2, now);
+	bind_i64(s, 3, delta);
+	return step_done(w, s, err, "article version");
+}
+
+/* -------------------------------------------------------------- articles */
+
+static bool slug_ok(const char *s)
+{
+	size_t n = s ? strlen(s) : 0;
+	if (n < 1 || n > 128)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		char c = s[i];
+		if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_'))
+			return false;
+	}
+	return true;
+}
+
+struct put_arg {
+	const raqib_article *a;
+	int64_t now;
+	int64_t id;
+	bool created;
+};
+
+static int w_article_put(conn *w, void *p, raqib_err *err)
+{
+	struct put_arg *pa = p;
+	const raqib_article *a = pa->a;
+	sqlite3_stmt *s = stmt(w, S_ART_FIND, err);
+	char *related = NULL;
+	int64_t id = 0, published = a->published_at;
+	int rc;
+
+	if (!s)
+		return err ? err->code : RAQIB_EIO;
+	bind_str(s, 1, a->slug);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		id = sqlite3_column_int64(s, 0);
+		if (!published)
+			published = sqlite3_column_int64(s, 1);
+	} else if (rc != SQLITE_DONE) {
+		rc = db_fail(w->db, rc, err, "article lookup");
+		finish(s);
+		return rc;
+	}
+	finish(s);
+	if (!published)
+		published = pa->now;
+	related = related_json(a);
+	if (!related)
+		return nomem(err);
+	s = stmt(w, id ? S_ART_UPDATE : S_ART_INSERT, err);
+	if (!s) {
+		free(related);
+		return err ? err->code : RAQIB_EIO;
+	}
+	if (id)
+		bind_i64(s, 1, id);
+	else
+		bind_str(s, 1, a->slug);
+	bind_str(s, 2, a->title);
+	bind_str(s, 3, a->body);
+	bind_str(s, 4, a->caption);
+	bind_str(s, 5, a->image_url);
+	bind_str(s, 6, a->author);
+	bind_str(s, 7, related);
+	bind_i64(s, 8, published);
+	bind_i64(s, 9, pa->now);
+	rc = step_done(w, s, err, "article put");
+	free(related);
+	if (rc)
+		return rc;
+	pa->created = !id;
+	pa->id = id ? id : sqlite3_last_insert_rowid(w->db);
+	return 0;
+}
+
+int raqib_store_article_put(raqib_store *st, const raqib_article *a, int64_t now,
+			    int64_t *id_out, bool *created, raqib_err *err)
+{
+	struct put_arg pa = {.a = a, .now = now};
+	int rc;
+
+	if (!a || !slug_ok(a->slug))
+		return raqib_err_set(err, RAQIB_EARG,
+				     "store: article slug must be 1..128 of [a-z0-9-_]");
+	if (a->nrelated && !a->related)
+		return raqib_err_set(err, RAQIB_EARG, "store: related links missing");
+	rc = submit(st, w_article_put, &pa, false, err);
+	if (rc)
+		return rc;
+	if (id_out)
+		*id_out = pa.id;
+	if (created)
+		*created = pa.created;
+	return 0;
+}
+
+static int read_article(sqlite3_stmt *s, raqib_arena *ar, raqib_article *a, raqib_err *err)
+{
+	const char *related;
+	memset(a, 0, sizeof *a);
+	a->id = sqlite3_column_int64(s, 0);
+	if (!(a->slug = col_str(s, 1, ar)) || !(a->title = col_str(s, 2, ar)) ||
+	    !(a->body = col_str(s, 3, ar)) || !(a->caption = col_str(s, 4, ar)) ||
+	    !(a->image_url = col_str(s, 5, ar)) || !(a->author = col_str(s, 6, ar)))
+		return nomem(err);
+	related = (const char *)sqlite3_column_text(s, 7);
+	if (related_parse(related ? related : "[]", ar, a, err))
+		return err ? err->code : RAQIB_EDATA;
+	a->published_at = sqlite3_column_int64(s, 8);
+	a->created_at = sqlite3_column_int64(s, 9);
+	a->updated_at = sqlite3_column_int64(s, 10);
+	a->version = sqlite3_column_int64(s, 11);
+	a->last_modified = sqlite3_column_int64(s, 12);
+	a->ncomments_public = sqlite3_column_int64(s, 13);
+	return 0;
+}
+
+int raqib_store_article_get(raqib_store *st, const char *slug, raqib_arena *ar,
+			    raqib_article *out, raqib_err *err)
+{
+	conn *c;
+	sqlite3_stmt *s;
+	int rc;
+
+	if (pool_get(st, &c, err))
+		return err ? err->code : RAQIB_EIO;
+	s = stmt(c, S_ART_GET, err);
+	if (!s) {
+		rc = err ? err->code : RAQIB_EIO;
+		goto out;
+	}
+	bind_str(s, 1, slug);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		rc = read_article(s, ar, out, err);
+	else if (rc == SQLITE_DONE)
+		rc = RAQIB_STORE_NOTFOUND;
+	else
+		rc = db_fail(c->db, rc, err, "article get");
+	finish(s);
+out:
+	pool_put(st, c);
+	return rc;
+}
+
+/* Runs a single-integer query (counts). */
+static int scalar(conn *c, sqlite3_stmt *s, int64_t *v, raqib_err *err, const char *what)
+{
+	int rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		*v = sqlite3_column_int64(s, 0);
+		rc = 0;
+	} else if (rc == SQLITE_DONE) {
+		*v = 0;
+		rc = 0;
+	} else {
+		rc = db_fail(c->db, rc, err, what);
+	}
+	finish(s);
+	return rc;
+}
+
+int raqib_store_article_list(raqib_store *st, size_t offset, size_t limit, raqib_arena *ar,
+			     raqib_article **out, size_t *n, size_t *total, raqib_err *err)
+{
+	conn *c;
+	sqlite3_stmt *s;
+	size_t cap = 0;
+	int64_t cnt = 0;
+	int rc;
+
+	*out = NULL;
+	*n = 0;
+	if (total)
+		*total = 0;
+	if (pool_get(st, &c, err))
+		return err ? err->code : RAQIB_EIO;
+	/* one snapshot for the page and the count */
+	if ((rc = run(c, S_BEGIN_R, err, "begin")))
+		goto out;
+	if (!(s = stmt(c, S_ART_COUNT, err)) || (rc = scalar(c, s, &cnt, err, "article count"))) {
+		rc = err ? err->code : RAQIB_EIO;
+		goto out;
+	}
+	if (!(s = stmt(c, S_ART_LIST, err))) {
+		rc = err ? err->code : RAQIB_EIO;
+		goto out;
+	}
+	bind_i64(s, 1, clamp_i64(limit));
+	bind_i64(s, 2, clamp_i64(offset));
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		if (vec_push(ar, (void **)out, n, &cap, sizeof **out)) {
+			rc = nomem(err);
+			break;
+		}
+		if ((rc = read_article(s, ar, &(*out)[*n - 1], err)))
+			break;
+	}
+	if (rc == SQLITE_DONE)
+		rc = 0;
+	else if (rc > 0)
+		rc = db_fail(c->db, rc, err, "article list");
+	finish(s);
+	if (!rc)
+		rc = run(c, S_COMMIT, err, "commit");
+	if (total)
+		*total = (size_t)cnt;
+out:
+	pool_put(st, c);
+	if (rc)
+		*n = 0;
+	return rc;
+}
+
+/* -------------------------------------------------------------- comments */
+
+static int status_json(raqib_comment_status status, const char *text, char **out)
+{
+	json_t *o = text ? json_pack("{s:s,s:s}", "status", raqib_status_name(status), "text", text)
+			 : json_pack("{s:s}", "status", raqib_status_name(status));
+	*out = json_take(o);
+	return *out ? 0 : -1;
+}
+
+struct add_arg {
+	raqib_comment_row *c;
+	int64_t now;
+};
+
+static int w_comment_add(conn *w, void *p, raqib_err *err)
+{
+	struct add_arg *aa = p;
+	raqib_comment_row *c = aa->c;
+	const char *pub = c->text_public && *c->text_public ? c->text_public : c->text;
+	sqlite3_stmt *s = stmt(w, S_C_INSERT, err);
+	char *after = NULL;
+	int64_t id;
+	int rc;
+
+	if (!s)
+		return err ? err->code : RAQIB_EIO;
+	bind_i64(s, 1, c->article_id);
+	bind_str(s, 2, c->name);
+	bind_str(s, 3, c->text);
+	bind_str(s, 4, pub);
+	bind_i64(s, 5, c->status);
+	bind_str(s, 6, c->reasons_json && *c->reasons_json ? c->reasons_json : "[]");
+	bind_str(s, 7, c->ip_hash);
+	bind_str(s, 8, c->text_hash);
+	bind_i64(s, 9, aa->now);
+	rc = sqlite3_step(s);
+	if (rc != SQLITE_DONE) {
+		if (rc == SQLITE_CONSTRAINT_FOREIGNKEY)
+			rc = raqib_err_set(err, RAQIB_EARG, "store: comment add: no article %lld",
+					   (long long)c->article_id);
+		else
+			rc = db_fail(w->db, rc, err, "comment add");
+		finish(s);
+		return rc;
+	}
+	finish(s);
+	id = sqlite3_last_insert_rowid(w->db);
+	if (raqib_status_public(c->status) && (rc = article_bump(w, c->article_id, aa->now, 1, err)))
+		return rc;
+	if (status_json(c->status, strcmp(pub, c->text ? c->text : "") ? pub : NULL, &after))
+		return nomem(err);
+	rc = audit_add(w, aa->now, "raqib", "screen", id, c->article_id, "", after,
+		       c->reasons_json, err);
+	free(after);
+	if (rc)
+		return rc;
+	c->id = id;
+	return 0;
+}
+
+int raqib_store_comment_add(raqib_store *st, raqib_comment_row *c, int64_t now,
+			    raqib_err *err)
+{
+	struct add_arg aa = {.c = c, .now = now};
+	int rc;
+
+	if (!c || !status_ok(c->status))
+		return raqib_err_set(err, RAQIB_EARG, "store: bad comment status");
+	c->id = 0;
+	rc = submit(st, w_comment_add, &aa, false, err);
+	if (rc) {
+		c->id = 0; /* the batch may have failed after the insert */
+		return rc;
+	}
+	c->created_at = now;
+	c->decided_at = now;
+	return 0;
+}
+
+static int read_comment(sqlite3_stmt *s, raqib_arena *ar, raqib_comment_row *c,
+			raqib_err *err)
+{
+	memset(c, 0, sizeof *c);
+	c->id = sqlite3_column_int64(s, 0);
+	c->article_id = sqlite3_column_int64(s, 1);
+	c->status = (raqib_comment_status)sqlite3_column_int(s, 6);
+	c->created_at = sqlite3_column_int64(s, 10);
+	c->decided_at = sqlite3_column_int64(s, 11);
+	if (!(c->article_slug = col_str(s, 2, ar)) || !(c->name = col_str(s, 3, ar)) ||
+	    !(c->text = col_str(s, 4, ar)) || !(c->text_public = col_str(s, 5, ar)) ||
+	    !(c->reasons_json = col_str(s, 7, ar)) || !(c->ip_hash = col_str(s, 8, ar)) ||
+	    !(c->text_hash = col_str(s, 9, ar)))
+		return nomem(err);
+	return 0;
+}
+
+int raqib_store_comment_get(raqib_store *st, int64_t id, raqib_arena *ar,
+			    raqib_comment_row *out, raqib_err *err)
+{
+	conn *c;
+	sqlite3_stmt *s;
+	int rc;
+
+	if (pool_get(st, &c, err))
+		return err ? err->code : RAQIB_EIO;
+	if (!(s = stmt(c, S_C_GET, err))) {
+		rc = err ? err->code : RAQIB_EIO;
+		goto out;
+	}
+	bind_i64(s, 1, id);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		rc = read_comment(s, ar, out, err);
+	else if (rc == SQLITE_DONE)
+		rc = RAQIB_STORE_NOTFOUND;
+	else
+		rc = db_fail(c->db, rc, err, "comment get");
+	finish(s);
+out:
+	pool_put(st, c);
+	return rc;
+}
+
+/* Shared by the public page and the editors' queue: an optional count
+ * statement, then a page of comment rows, in one read snapshot. */
+static int comment_page(raqib_store *st, int count_id, int64_t count_arg, int list_id,
+			int64_t list_arg, size_t offset, size_t limit, raqib_arena *ar,
+			raqib_comment_row **out, size_t *n, size_t *total, raqib_err *err)
+{
+	conn *c;
+	sqlite3_stmt *s;
+	size_t cap = 0;
+	int64_t cnt = 0;
+	int rc;
+
+	*out = NULL;
+	*n = 0;
+	if (total)
+		*total = 0;
+	if (pool_get(st, &c, err))
+		return err ? err->code : RAQIB_EIO;
+	if ((rc = run(c, S_BEGIN_R, err, "begin")))
+		goto out;
+	if (!(s = stmt(c, count_id, err))) {
+		rc = err ? err->code : RAQIB_EIO;
+		goto out;
+	}
+	bind_i64(s, 1, count_arg);
+	if ((rc = scalar(c, s, &cnt, err, "comment count")))
+		goto out;
+	if (!(s = stmt(c, list_id, err))) {
+		rc = err ? err->code : RAQIB_EIO;
+		goto out;
+	}
+	bind_i64(s, 1, list_arg);
+	bind_i64(s, 2, clamp_i64(limit));
+	bind_i64(s, 3, clamp_i64(offset));
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		if (vec_push(ar, (void **)out, n, &cap, sizeof **out)) {
+			rc = nomem(err);
+			break;
+		}
+		if ((rc = read_comment(s, ar, &(*out)[*n - 1], err)))
+			break;
+	}
+	if (rc == SQLITE_DONE)
+		rc = 0;
+	else if (rc > 0)
+		rc = db_fail(c->db, rc, err, "comment list");
+	finish(s);
+	if (!rc)
+		rc = run(c, S_COMMIT, err, "commit");
+	if (total)
+		*total = cnt < 0 ? 0 : (size_t)cnt;
+out:
+	pool_put(st, c);
+	if (rc)
+		*n = 0;
+	return rc;
+}
+
+int raqib_store_comments_public(raqib_store *st, int64_t article_id, bool newest_first,
+				size_t page, size_t per_page, raqib_arena *ar,
+				raqib_comment_row **out, size_t *n, size_t *total,
+				raqib_err *err)
+{
+	size_t offset;
+	if (page == 0)
+		page = 1;
+	/* a page past any possible row: empty, but still the right total */
+	if (per_page && page - 1 > SIZE_MAX / per_page)
+		offset = SIZE_MAX;
+	else
+		offset = (page - 1) * per_page;
+	return comment_page(st, S_C_PUB_COUNT, article_id, newest_first ? S_C_PUB_NEW : S_C_PUB_OLD,
+			    article_id, offset, per_page, ar, out, n, total, err);
+}
+
+int raqib_store_comments_by_status(raqib_store *st, raqib_comment_status status,
+				   size_t offset, size_t limit, raqib_arena *ar,
+				   raqib_comment_row **out, size_t *n, size_t *total,
+				   raqib_err *err)
+{
+	return comment_page(st, S_C_COUNT_STATUS, status, S_C_BY_STATUS, status, offset, limit,
+			    ar, out, n, total, err);
+}
+
+int raqib_store_count_status(raqib_store *st, raqib_comment_status status, int64_t *n,
+			     raqib_err *err)
+{
+	conn *c;
+	sqlite3_stmt *s;
+	int rc;
+
+	if (pool_get(st, &c, err))
+		return err ? err->code : RAQIB_EIO;
+	if (!(s = stmt(c, S_C_COUNT_STATUS, err))) {
+		rc = err ? err->code : RAQIB_EIO;
+	} else {
+		bind_i64(s, 1, status);
+		rc = scalar(c, s, n, err, "count");
+	}
+	pool_put(st, c);
+	return rc;
+}
+
+int raqib_store_comment_duplicate(raqib_store *st, int64_t article_id, const char *text_hash,
+				  int64_t since, bool *dup, raqib_err *err)
+{
+	conn *c;
+	sqlite3_stmt *s;
+	int64_t v = 0;
+	int rc;
+
+	*dup = false;
+	if (!text_hash || !*text_hash)
+		return 0;
+	if (pool_get(st, &c, err))
+		return err ? err->code : RAQIB_EIO;
+	if (!(s = stmt(c, S_C_DUP, err))) {
+		rc = err ? err->code : RAQIB_EIO;
+	} else {
+		bind_i64(s, 1, article_id);
+		bind_str(s, 2, text_hash);
+		bind_i64(s, 3, since);
+		rc = scalar(c, s, &v, err, "duplicate");
+		*dup = !rc && v;
+	}
+	pool_put(st, c);
+	return rc;
+}
+
+struct set_arg {
+	int64_t id;
+	raqib_comment_status status;
+	const char *new_text, *actor, *action, *detail;
+	int64_t now;
+};
+
+static int w_comment_set(conn *w, void *p, raqib_err *err)
+{
+	struct set_arg *sa = p;
+	sqlite3_stmt *s = stmt(w, S_C_STATE, err);
+	char *old_text = NULL, *before = NULL, *after = NULL;
+	const char *new_text;
+	raqib_comment_status old;
+	int64_t article_id;
+	bool text_changed, old_pub, new_pub;
+	int rc;
+
+	if (!s)
+		return err ? err->code : RAQIB_EIO;
+	bind_i64(s, 1, sa->id);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_DONE) {
+		finish(s);
+		return RAQIB_STORE_NOTFOUND;
+	}
+	if (rc != SQLITE_ROW) {
+		rc = db_fail(w->db, rc, err, "comment state");
+		finish(s);
+		return rc;
+	}
+	article_id = sqlite3_column_int64(s, 0);
+	old = (raqib_comment_status)sqlite3_column_int(s, 1);
+	old_text = strdup(sqlite3_column_text(s, 2) ? (const char *)sqlite3_column_text(s, 2) : "");
+	finish(s);
+	if (!old_text)
+		return nomem(err);
+	new_text = sa->new_text ? sa->new_text : old_text;
+	text_changed = strcmp(new_text, old_text) != 0;
+
+	if (!(s = stmt(w, S_C_SET, err))) {
+		rc = err ? err->code : RAQIB_EIO;
+		goto out;
+	}
+	bind_i64(s, 1, sa->id);
+	bind_i64(s, 2, sa->status);
+	bind_str(s, 3, new_text);
+	bind_i64(s, 4, sa->now);
+	if ((rc = step_done(w, s, err, "comment set")))
+		goto out;
+
+	old_pub = raqib_status_public(old);
+	new_pub = raqib_status_public(sa->status);
+	if ((old_pub || new_pub) && (old != sa->status || text_changed) &&
+	    (rc = article_bump(w, article_id, sa->now, (int)new_pub - (int)old_pub, err)))
+		goto out;
+
+	if (status_json(old, text_changed ? old_text : NULL, &before) ||
+	    status_json(sa->status, text_changed ? new_text : NULL, &after)) {
+		rc = nomem(err);
+		goto out;
+	}
+	rc = audit_add(w, sa->now, sa->actor, sa->action, sa->id, article_id, before, after,
+		       sa->detail, err);
+out:
+	free(old_text);
+	free(before);
+	free(after);
+	return rc;
+}
+
+int raqib_store_comment_set(raqib_store *st, int64_t id, raqib_comment_status status,
+			    const char *new_text, const char *actor, const char *action,
+			    const char *detail, int64_t now, raqib_err *err)
+{
+	struct set_arg sa = {id, status, new_text, actor, action, detail, now};
+	if (!status_ok(status))
+		return raqib_err_set(err, RAQIB_EARG, "store: bad comment status %d", (int)status);
+	if (!actor || !*actor || !action || !*action)
+		return raqib_err_set(err, RAQIB_EARG, "store: comment set needs an actor and an action");
+	return submit(st, w_comment_set, &sa, false, err);
+}
+
+/* ------------------------------------------------------------------ bans */
+
+struct ban_arg {
+	const char *name, *ip_hash, *actor, *reason;
+	int64_t until, now;
+};
+
+static int w_ban_add(conn *w, void *p, raqib_err *err)
+{
+	struct ban_arg *ba = p;
+	sqlite3_stmt *s = stmt(w, S_BAN_ADD, err);
+	char *detail;
+	int rc;
+
+	if (!s)
+		return err ? err->code : RAQIB_EIO;
+	bind_str(s, 1, ba->name);
+	bind_str(s, 2, ba->ip_hash);
+	bind_i64(s, 3, ba->until);
+	bind_str(s, 4, ba->actor);
+	bind_str(s, 5, ba->reason);
+	bind_i64(s, 6, ba->now);
+	if ((rc = step_done(w, s, err, "ban add")))
+		return rc;
+	detail = json_take(json_pack("{s:s,s:s,s:I,s:s}", "name", ba->name ? ba->name : "",
+				     "ip_hash", ba->ip_hash ? ba->ip_hash : "", "until",
+				     (json_int_t)ba->until, "reason", ba->reason ? ba->reason : ""));
+	if (!detail)
+		return nomem(err);
+	rc = audit_add(w, ba->now, ba->actor, "ban", 0, 0, "", "", detail, err);
+	free(detail);
+	return rc;
+}
+
+int raqib_store_ban_add(raqib_store *st, const char *name, const char *ip_hash, int64_t until,
+			const char *actor, const char *reason, int64_t now, raqib_err *err)
+{
+	struct ban_arg ba = {name, ip_hash, actor, reason, until, now};
+	if ((!name || !*name) && (!ip_hash || !*ip_hash))
+		return raqib_err_set(err, RAQIB_EARG, "store: a ban needs a name or an IP hash");
+	return submit(st, w_ban_add, &ba, false, err);
+}
+
+int raqib_store_banned(raqib_store *st, const char *name, const char *ip_hash, int64_t now,
+		       bool *banned, raqib_err *err)
+{
+	conn *c;
+	sqlite3_stmt *s;
+	int64_t v = 0;
+	int rc;
+
+	*banned = false;
+	if (pool_get(st, &c, err))
+		return err ? err->code : RAQIB_EIO;
+	if (!(s = stmt(c, S_BANNED, err))) {
+		rc = err ? err->code : RAQIB_EIO;
+	} else {
+		bind_str(s, 1, name);
+		bind_str(s, 2, ip_hash);
+		bind_i64(s, 3, now);
+		rc = scalar(c, s, &v, err, "banned");
+		*banned = !rc && v;
+	}
+	pool_put(st, c);
+	return rc;
+}
+
+/* ----------------------------------------------------------------- audit */
+
+int raqib_store_audit_list(raqib_store *st, int64_t comment_id, size_t offset, size_t limit,
+			   raqib_arena *ar, raqib_audit_row **out, size_t *n, raqib_err *err)
+{
+	conn *c;
+	sqlite3_stmt *s;
+	size_t cap = 0;
+	int rc;
+
+	*out = NULL;
+	*n = 0;
+	if (pool_get(st, &c, err))
+		return err ? err->code : RAQIB_EIO;
+	if (!(s = stmt(c, comment_id ? S_AUDIT_COMMENT : S_AUDIT_ALL, err))) {
+		rc = err ? err->code : RAQIB_EIO;
+		goto out;
+	}
+	bind_i64(s, 1, clamp_i64(limit));
+	bind_i64(s, 2, clamp_i64(offset));
+	if (comment_id)
+		bind_i64(s, 3, comment_id);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		raqib_audit_row *a;
+		if (vec_push(ar, (void **)out, n, &cap, sizeof **out)) {
+			rc = nomem(err);
+			break;
+		}
+		a = &(*out)[*n - 1];
+		a->id = sqlite3_column_int64(s, 0);
+		a->at = sqlite3_column_int64(s, 1);
+		a->comment_id = sqlite3_column_int64(s, 4);
+		a->article_id = sqlite3_column_int64(s, 5);
+		if (!(a->actor = col_str(s, 2, ar)) || !(a->action = col_str(s, 3, ar)) ||
+		    !(a->before = col_str(s, 6, ar)) || !(a->after = col_str(s, 7, ar)) ||
+		    !(a->detail = col_str(s, 8, ar))) {
+			rc = nomem(err);
+			break;
+		}
+	}
+	if (rc == SQLITE_DONE)
+		rc = 0;
+	else if (rc > 0)
+		rc = db_fail(c->db, rc, err, "audit list");
+	finish(s);
+out:
+	pool_put(st, c);
+	if (rc)
+		*n = 0;
+	return rc;
+}
+
+/* ------------------------------------------------------ purge, checkpoint */
+
+struct purge_arg {
+	int64_t before, purged;
+};
+
+static int w_purge(conn *w, void *p, raqib_err *err)
+{
+	struct purge_arg *pa = p;
+	sqlite3_stmt *s = stmt(w, S_PURGE, err);
+	char *detail;
+	int rc;
+
+	if (!s)
+		return err ? err->code : RAQIB_EIO;
+	bind_i64(s, 1, pa->before);
+	if ((rc = step_done(w, s, err, "purge")))
+		return rc;
+	pa->purged = sqlite3_changes64(w->db);
+	detail = json_take(json_pack("{s:I,s:I}", "before", (json_int_t)pa->before, "purged",
+				     (json_int_t)pa->purged));
+	if (!detail)
+		return nomem(err);
+	rc = audit_add(w, (int64_t)time(NULL), "raqib", "purge_ips", 0, 0, "", "", detail, err);
+	free(detail);
+	return rc;
+}
+
+int raqib_store_purge_ips(raqib_store *st, int64_t before, int64_t *purged, raqib_err *err)
+{
+	struct purge_arg pa = {before, 0};
+	int rc = submit(st, w_purge, &pa, false, err);
+	if (!rc && purged)
+		*purged = pa.purged;
+	return rc;
+}
+
+static int w_checkpoint(conn *w, void *p, raqib_err *err)
+{
+	(void)p;
+	return run(w, S_CHECKPOINT, err, "checkpoint");
+}
+
+int raqib_store_checkpoint(raqib_store *st, raqib_err *err)
+{
+	return submit(st, w_checkpoint, NULL, true, err);
+}
