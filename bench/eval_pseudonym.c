@@ -3,7 +3,14 @@
  * held-out name lists of tests/fixtures/pseudonyms (see its README.md and
  * tools/make_pseudonym_data.py).
  *
- *   eval_pseudonym [-d DIR] [-N NAMES.txt] [-a AUTHORS.tsv] [-v] [-n REPS]
+ *   eval_pseudonym [-d DIR] [-N NAMES.txt] [-m MODEL] [-t SET.tsv] [-a AUTHORS.tsv]
+ *                  [-v] [-n REPS]
+ *
+ * -m adds the name model (models/pseudonym.model, as the engine does by
+ * default); without it the heuristics run alone. -t scores a labelled
+ * `text<TAB>label<TAB>group` file instead of the lists (label pseudonym or
+ * ok; tools/make_name_data.py's dev set), per group: for choosing the
+ * combination without looking at the held-out lists.
  *
  * -N replaces the built-in name lexicon by NAMES.txt: give it the copy
  * without the held-out names (tools/make_names_lexicon.sh NAMES.tsv
@@ -19,6 +26,7 @@
  * (normalization excluded, then included), over REPS passes (default 20).
  */
 #include "rules/rule.h"
+#include "model/model.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -163,6 +171,49 @@ out:
 	free_list(&pseudo);
 }
 
+/* -t: a labelled file, rates per group (at most 32 groups). */
+static int tsv(ctx *c, const char *path)
+{
+	static list l[32][2];
+	char gname[32][64], buf[LINE_MAX_B];
+	size_t ng = 0, g;
+	FILE *fp = fopen(path, "r");
+
+	if (!fp)
+		return -1;
+	while (fgets(buf, sizeof buf, fp)) {
+		char *t1 = strchr(buf, '\t'), *t2;
+		int real;
+		buf[strcspn(buf, "\n")] = '\0';
+		if (!t1)
+			continue;
+		*t1++ = '\0';
+		t2 = strchr(t1, '\t');
+		if (t2)
+			*t2++ = '\0';
+		if (!strcmp(t1, "label"))
+			continue;
+		real = strcmp(t1, "pseudonym") != 0;
+		for (g = 0; g < ng && strcmp(gname[g], t2 ? t2 : ""); g++)
+			;
+		if (g == ng) {
+			if (ng == 32)
+				continue;
+			snprintf(gname[ng++], sizeof gname[0], "%s", t2 ? t2 : "");
+		}
+		if (l[g][real].n < MAX_NAMES && (l[g][real].name[l[g][real].n] = strdup(buf)))
+			l[g][real].n++;
+	}
+	fclose(fp);
+	for (g = 0; g < ng; g++)
+		for (int r = 0; r < 2; r++)
+			if (l[g][r].n) {
+				report(c, gname[g], &l[g][r], r == 1);
+				free_list(&l[g][r]);
+			}
+	return 0;
+}
+
 static char *slurp(const char *path, size_t *len)
 {
 	FILE *fp = fopen(path, "rb");
@@ -233,6 +284,8 @@ out:
 int main(int argc, char **argv)
 {
 	const char *dir = "tests/fixtures/pseudonyms", *authors = NULL, *names = NULL;
+	const char *model = NULL, *set = NULL;
+	lin_model *m = NULL;
 	static list all;
 	ctx c;
 	raqib_err err;
@@ -246,6 +299,10 @@ int main(int argc, char **argv)
 			dir = argv[++i];
 		else if (!strcmp(argv[i], "-N") && i + 1 < argc)
 			names = argv[++i];
+		else if (!strcmp(argv[i], "-m") && i + 1 < argc)
+			model = argv[++i];
+		else if (!strcmp(argv[i], "-t") && i + 1 < argc)
+			set = argv[++i];
 		else if (!strcmp(argv[i], "-a") && i + 1 < argc)
 			authors = argv[++i];
 		else if (!strcmp(argv[i], "-n") && i + 1 < argc)
@@ -253,7 +310,8 @@ int main(int argc, char **argv)
 		else if (!strcmp(argv[i], "-v"))
 			c.verbose = 1;
 		else {
-			fprintf(stderr, "usage: eval_pseudonym [-d DIR] [-N NAMES.txt] [-a AUTHORS.tsv] [-v] [-n REPS]\n");
+			fprintf(stderr, "usage: eval_pseudonym [-d DIR] [-N NAMES.txt] [-m MODEL] [-t SET.tsv] "
+				"[-a AUTHORS.tsv] [-v] [-n REPS]\n");
 			return 2;
 		}
 	}
@@ -276,11 +334,24 @@ int main(int argc, char **argv)
 		}
 		c.env.lex[i] = lx[i];
 	}
+	if (model) {
+		if (model_load(model, &m, &err)) {
+			fprintf(stderr, "eval_pseudonym: %s\n", err.msg);
+			goto out;
+		}
+		c.env.name_model = m;
+		c.env.name_model_thr = model_threshold(m);
+	}
 	c.arena = raqib_arena_new(1 << 16);
 	if (!c.arena)
 		goto out;
 	raqib_verdict_init(&c.v);
-	printf("threshold %.2f\n%-16s %-6s %5s  %7s\n", (double)c.thr, "list", "rate", "n", "");
+	printf("threshold %.2f, %s\n%-16s %-6s %5s  %7s\n", (double)c.thr,
+	       model ? model : "heuristics only", "list", "rate", "n", "");
+	if (set) {
+		rc = tsv(&c, set) ? (fprintf(stderr, "eval_pseudonym: cannot read %s\n", set), 1) : 0;
+		goto out;
+	}
 	for (size_t g = 0; g < sizeof groups / sizeof groups[0]; g++) {
 		char path[512];
 		list l;
@@ -305,5 +376,6 @@ out:
 	for (int i = 0; i < LEX_COUNT; i++)
 		lexicon_free(lx[i]);
 	free(names_buf);
+	model_free(m);
 	return rc;
 }

@@ -117,8 +117,9 @@ typedef struct raqib_rule_conf {
 	float threshold;
 	float reject_threshold;   /* score >= this rejects (spam: "certain"); >1 = never */
 	int enabled;
-	/* Trained model (insult, hate, dialect, foreign only): a model file, ""
-	 * = none. The config file's relative paths are resolved against its
+	/* Trained model (insult, hate, dialect, foreign, pseudonym): a model
+	 * file, "" = none; pseudonym's default "builtin" is the name model
+	 * built into the binary. The config file's relative paths are resolved against its
 	 * directory when it is read. Its probability is mapped so that
 	 * model_threshold scores 0.5, and the rule's score is the higher of
 	 * that and the word-list score. */

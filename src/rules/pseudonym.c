@@ -1,7 +1,8 @@
 /*
  * pseudonym.c — is the signature a real name? The site publishes only
- * comments signed with real names; this is the first, heuristic version
- * (a trained model may replace the soft part later).
+ * comments signed with real names. Heuristics (below) and, on by default,
+ * a character n-gram name model (name_model(), models/pseudonym.md) for
+ * what no frame or list holds; the rule takes the higher score.
  *
  * Two kinds of evidence, combined as 1 - Π(1 - s):
  *   hard: the signature has the shape of a user name whatever its words —
@@ -37,6 +38,7 @@
  *   - An empty signature scores 0.9: the policy wants a name.
  */
 #include "rule.h"
+#include "../model/model.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -708,6 +710,92 @@ static void emit(ps_ctx *x, rule_out *out, float score)
 		rule_add_span(f, x->tv, x->span[k].s, x->span[k].e);
 }
 
+/* Widens folded range [*s, *e) to the tokens it touches. */
+static void widen(const ps_ctx *x, uint32_t *s, uint32_t *e)
+{
+	for (uint32_t k = 0; k < x->nt; k++) {
+		if (x->t[k].e <= *s || x->t[k].s >= *e)
+			continue;
+		if (x->t[k].s < *s)
+			*s = x->t[k].s;
+		if (x->t[k].e > *e)
+			*e = x->t[k].e;
+	}
+}
+
+/* The first word after any title is a name the list knows, a head that is
+ * a given name too (صقر، فارس: W_BNAME) or a kunya of a name (أمير، صقر
+ * الشمري، أبو خالد), pseudonym-lexicon word or not: the heuristics judge
+ * those words and their frames, the model the unknown rest. */
+static bool opens_with_name(const ps_ctx *x)
+{
+	for (uint32_t k = 0; k < x->nt; k++) {
+		const ps_tok *t = &x->t[k];
+		if (t->kind == PS_TITLE)
+			continue;
+		return t->name || t->kunya_real || t->head == W_BNAME;
+	}
+	return false;
+}
+
+#define PS_MODEL_K 4
+/* A signature that opens with a name (opens_with_name()) is a person
+ * unless its shape says otherwise: the model's doubt about the rest (an
+ * unknown family name) counts for this share only. */
+#define PS_MODEL_KNOWN 0.4f
+
+/*
+ * The name model (models/pseudonym.md): a logistic regression over
+ * character 1-5-grams of the signature, trained on real names against
+ * generated pseudonyms. It carries the evidence the frames and lists
+ * cannot, for object words no list holds (عاشق الغربة, nightwizard). Its
+ * probability maps to a score that is 0.5 at the model's threshold (as
+ * rule_model_apply() does for the text models); the rule takes the higher
+ * of that and the heuristic score `h`. Returns the score to emit.
+ */
+static float name_model(ps_ctx *x, const rule_input *in, float h)
+{
+	const rule_env *env = in->env;
+	model_contrib c[PS_MODEL_K];
+	raqib_err err;
+	feat_vec fv;
+	double p, t;
+	float s, top = 0.0f;
+	size_t n;
+
+	if (!env || !env->name_model || !in->arena || !x->nt ||
+	    feat_extract(model_spec(env->name_model), x->tv, in->arena, &fv, &err))
+		return h;
+	p = model_prob(env->name_model, &fv);
+	/* kept inside (0, 1): the mapping divides by t and by 1 - t */
+	t = env->name_model_thr < 1e-4f ? 1e-4 : env->name_model_thr > 0.9999f ? 0.9999 :
+									       env->name_model_thr;
+	s = (float)(p < t ? 0.5 * p / t : 0.5 + 0.5 * (p - t) / (1.0 - t));
+	if (opens_with_name(x))
+		s *= PS_MODEL_KNOWN;
+	if (s <= h)
+		return h;
+	/* the heuristics' spans already say why */
+	if (h >= (env->cfg ? env->cfg->rules[RAQIB_RULE_PSEUDONYM].threshold : 0.5f))
+		return s;
+	/* the words holding the n-grams that pushed the model most (a quarter
+	 * of the strongest n-gram's push at least, as for the text models;
+	 * dense signals have no place in the name) */
+	n = model_explain(env->name_model, &fv, c, PS_MODEL_K);
+	for (size_t k = 0; k < n; k++) {
+		uint32_t a = c[k].start, b = c[k].end;
+		if (b <= a)
+			continue;
+		if (top == 0.0f)
+			top = c[k].contrib;
+		else if (c[k].contrib < 0.25f * top)
+			break;
+		widen(x, &a, &b);
+		add_span(x, a, b);
+	}
+	return s;
+}
+
 void rule_pseudonym(const rule_input *in, rule_out *out)
 {
 	ps_ctx x;
@@ -741,5 +829,6 @@ void rule_pseudonym(const rule_input *in, rule_out *out)
 	s = 1.0f - x.soft_keep;
 	if (s > 0.0f && has_real_name(&x))
 		s *= 0.6f;
-	emit(&x, out, 1.0f - x.keep * (1.0f - s));
+	s = 1.0f - x.keep * (1.0f - s);
+	emit(&x, out, name_model(&x, in, s));
 }

@@ -31,9 +31,17 @@ typedef enum {
 	LEX_COUNT
 } rule_lex;
 
+struct lin_model;
+
 typedef struct rule_env {
 	const raqib_config *cfg;
 	const lexicon *lex[LEX_COUNT];
+	/* The pseudonym rule's name model (config `[rule.pseudonym] model`,
+	 * built in by default) and its threshold in (0, 1); NULL: heuristics
+	 * only. It reads the name field, not the text, so it has its own
+	 * feature spec and is scored by the rule, outside the engine's set. */
+	const struct lin_model *name_model;
+	float name_model_thr;
 } rule_env;
 
 typedef struct rule_input {
@@ -77,6 +85,10 @@ void rule_add_span(raqib_finding *f, const text_view *tv, uint32_t ns, uint32_t 
  * Implemented in verdict/engine.c, which owns the models.
  */
 void rule_model_apply(const rule_input *in, rule_out *out, raqib_rule r);
+
+/* The image of models/pseudonym.model built into the binary
+ * (pseudonym_model.c); config model "builtin" (the default) loads it. */
+const void *rule_pseudonym_model(size_t *len);
 
 typedef void (*rule_fn)(const rule_input *in, rule_out *out);
 

@@ -62,6 +62,9 @@ void raqib_config_defaults(raqib_config *cfg)
 	/* spam: hold when likely, reject when certain (link-only, shortener
 	 * plus promotion, contact solicitation plus promotion). */
 	cfg->rules[RAQIB_RULE_SPAM].reject_threshold = 0.9f;
+	/* the name model built into the binary (models/pseudonym.md) */
+	snprintf(cfg->rules[RAQIB_RULE_PSEUDONYM].model,
+		 sizeof cfg->rules[RAQIB_RULE_PSEUDONYM].model, "%s", "builtin");
 	cfg->max_text_len = 5000;
 	cfg->max_name_len = 100;
 	snprintf(cfg->phone_marker, sizeof cfg->phone_marker, "%s", "[رقم محذوف]");
@@ -108,7 +111,8 @@ static int parse_bool(const char *v, int *out)
 	return 0;
 }
 
-/* "none", "off" or "" switch a model off; a relative path is taken from
+/* "none", "off" or "" switch a model off; "builtin" is the model built
+ * into the binary (pseudonym only); a relative path is taken from
  * the config file's directory, so a config works from any working
  * directory. */
 static int resolve_model(const char *conf, const char *val, char *out, size_t cap)
@@ -120,7 +124,7 @@ static int resolve_model(const char *conf, const char *val, char *out, size_t ca
 		out[0] = 0;
 		return 0;
 	}
-	if (val[0] == '/' || !slash)
+	if (val[0] == '/' || !slash || !strcmp(val, "builtin"))
 		n = snprintf(out, cap, "%s", val);
 	else
 		n = snprintf(out, cap, "%.*s/%s", (int)(slash - conf), conf, val);
@@ -148,9 +152,11 @@ static int conf_rule(conf_ctx *c, int r, const char *key, const char *val)
 			CONF_FAIL("enabled must be true or false, not '%s'", val);
 	} else if (!strcmp(key, "model")) {
 		if (r != RAQIB_RULE_INSULT && r != RAQIB_RULE_HATE && r != RAQIB_RULE_DIALECT &&
-		    r != RAQIB_RULE_FOREIGN)
-			CONF_FAIL("rule %s takes no model (only insult, hate, dialect, foreign)",
-				  raqib_rule_name((raqib_rule)r));
+		    r != RAQIB_RULE_FOREIGN && r != RAQIB_RULE_PSEUDONYM)
+			CONF_FAIL("rule %s takes no model (only insult, hate, dialect, foreign, "
+				  "pseudonym)", raqib_rule_name((raqib_rule)r));
+		if (!strcmp(val, "builtin") && r != RAQIB_RULE_PSEUDONYM)
+			CONF_FAIL("only rule pseudonym has a built-in model");
 		if (resolve_model(c->path, val, rc->model, sizeof rc->model))
 			CONF_FAIL("model path is too long");
 	} else if (!strcmp(key, "model_threshold")) {

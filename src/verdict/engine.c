@@ -126,8 +126,16 @@ static int load_models(raqib_engine *eng, raqib_err *err)
 		eng->lane[r] = -1;
 		if (!rc2->model[0] || !rc2->enabled)
 			continue;
-		if ((rc = model_load(rc2->model, &m, err)))
+		/* The name model reads the name field with its own feature
+		 * spec: the rule scores it, outside the set. */
+		if (r == RAQIB_RULE_PSEUDONYM && !strcmp(rc2->model, "builtin")) {
+			size_t len;
+			const void *img = rule_pseudonym_model(&len);
+			if ((rc = model_from_memory(img, len, &m, err)))
+				return rc;
+		} else if ((rc = model_load(rc2->model, &m, err))) {
 			return rc;
+		}
 		eng->model[r] = m;
 		if (strcmp(model_rule(m), raqib_rule_name((raqib_rule)r)))
 			return raqib_err_set(err, RAQIB_EDATA,
@@ -137,6 +145,11 @@ static int load_models(raqib_engine *eng, raqib_err *err)
 		 * and by 1 - t. */
 		t = rc2->model_threshold > 0.0f ? rc2->model_threshold : model_threshold(m);
 		eng->model_thr[r] = t < 1e-4f ? 1e-4f : t > 0.9999f ? 0.9999f : t;
+		if (r == RAQIB_RULE_PSEUDONYM) {
+			eng->env.name_model = m;
+			eng->env.name_model_thr = eng->model_thr[r];
+			continue;
+		}
 		eng->lane[r] = (int)n;
 		ms[n] = m;
 		names[n++] = rc2->model;
