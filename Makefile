@@ -34,7 +34,7 @@ TESTS   := $(TEST_SRC:src/%.c=$(B)/tests/%)
 DEB_PKGS = gcc make pkg-config libutf8proc-dev libjansson-dev libcjson-dev libinih-dev \
 	libcmocka-dev liblinear-dev libstemmer-dev jq clang time python3 fasttext \
 	libmicrohttpd-dev libsqlite3-dev libsodium-dev sqlite3 curl wrk nginx-light \
-	chromium fonts-noto-core
+	chromium fonts-noto-core wamerican
 
 .PHONY: all deps run test unit rules-test cli-test models-test http-test browser-test asan fuzz fuzz-quick bench bench-http eval eval-fasttext idf models clean
 
@@ -57,6 +57,7 @@ $(B)/obj/%.o: %.c
 
 # The lexicons and the web assets are assembled into the binary with .incbin.
 $(B)/obj/src/rules/lexdata.o: $(LEXICONS)
+$(B)/obj/src/rules/pseudonym_model.o: models/pseudonym.model
 $(B)/obj/src/http/assets.o: $(wildcard src/http/assets/*)
 
 $(B)/libraqib.a: $(LIB_OBJ)
@@ -165,6 +166,8 @@ eval: deps
 	python3 tools/make_pseudonym_data.py
 	sh tools/make_names_lexicon.sh ../shared/data/names/names.tsv tests/fixtures/pseudonyms/heldout_names.txt > $(B)/names_train.txt
 	$(B)/eval_pseudonym -N $(B)/names_train.txt -a ../shared/data/names/aoc-comment-authors.tsv
+	@echo "## pseudonym with the name model (models/pseudonym.model, on by default)"
+	$(B)/eval_pseudonym -N $(B)/names_train.txt -a ../shared/data/names/aoc-comment-authors.tsv -m models/pseudonym.model
 	python3 tools/make_splits.py --out $(EVAL_DATA)
 	DATA=$(EVAL_DATA) sh tools/eval_models.sh $(B)/raqib
 
@@ -177,20 +180,21 @@ EVAL_DATA = $(B)/eval/data
 eval-fasttext: deps
 	$(MAKE) --no-print-directory all
 	python3 tools/make_splits.py --out $(EVAL_DATA)
-	DATA=$(EVAL_DATA) WORK=$(B)/eval/fasttext sh tools/eval_fasttext.sh $(MODEL_RULES)
+	DATA=$(EVAL_DATA) WORK=$(B)/eval/fasttext sh tools/eval_fasttext.sh $(filter-out pseudonym,$(MODEL_RULES))
 	DATA=$(EVAL_DATA) sh tools/eval_models.sh $(B)/raqib
 
 # Retrains every shipped model from ../shared/data with its card's command
 # (models/<rule>.md). Deterministic: the same data give the same bytes.
 # MODELS_OUT=DIR writes elsewhere (to compare with the shipped files);
 # MODEL_RULES="foreign" retrains only some.
-MODEL_RULES ?= insult hate dialect foreign
+MODEL_RULES ?= insult hate dialect foreign pseudonym
 MODELS_OUT  ?= models
 # Each rule's extra options: keep them equal to the card's Command line.
 MODEL_ARGS_insult  = --C-grid 32,64,128 --weight osact2020=3 --weight 'neg-*=4'
 MODEL_ARGS_hate    = --C-grid 64,128,256,512,1024
 MODEL_ARGS_dialect = --C-grid 4,6,8,12,16
 MODEL_ARGS_foreign =
+MODEL_ARGS_pseudonym = --char-min 1 --hash-bits 16 --min-precision 0.95
 
 define train_model
 	$(B)/raqib train --rule $(1) --train $(B)/data/$(1)-train.tsv --dev $(B)/data/$(1)-dev.tsv --out $(MODELS_OUT)/$(1).model $(MODEL_ARGS_$(1))
@@ -200,6 +204,7 @@ endef
 models: deps
 	$(MAKE) --no-print-directory all
 	python3 tools/make_splits.py --out $(B)/data
+	python3 tools/make_name_data.py --out $(B)/data
 	@mkdir -p $(MODELS_OUT)
 	$(foreach r,$(MODEL_RULES),$(call train_model,$(r)))
 	@cd $(MODELS_OUT) && md5sum $(MODEL_RULES:%=%.model)

@@ -19,6 +19,7 @@ static const cli_verb verbs[] = {
 	{"check", cmd_check, "screen JSON Lines comments from stdin"},
 	{"train", cmd_train, "fit one rule's model on a labelled TSV"},
 	{"eval", cmd_eval, "score a labelled TSV with one rule's model"},
+	{"serve", cmd_serve, "run the comment server (docs/http.md)"},
 };
 
 #define NVERBS (sizeof verbs / sizeof verbs[0])
