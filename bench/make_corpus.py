@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Build the benchmark corpora for `make bench` (Python 3 standard library only).
 
-    python3 bench/make_corpus.py [OUTDIR] [--data DIR] [--seed DIR] [--n N]
+    python3 bench/make_corpus.py [OUTDIR] [--data DIR] [--seed DIR] [--n N] [--n300 N]
 
 Writes OUTDIR/comments.jsonl (default OUTDIR build/bench, N 100000): one
 `raqib check` input line per comment,
@@ -26,6 +26,10 @@ comments without an own article get one from aoc-news-comments or
 saudinewsnet, both chosen by md5 of the text. The pool is repeated until N
 lines, each pass in a different md5-keyed order: the output is byte-identical
 on every run and every Python 3 version (no `random`).
+
+OUTDIR/comments_300.jsonl (--n300 lines, default 50000) holds realistic
+~300-character comments, 250 to 350 code points each, all from news sites
+(build_pool300(); bench/README.md has the construction), without article.
 
 The TSVs write paragraph breaks as the two characters backslash-n; they become
 real newlines, which json.dumps escapes as \\n again.
@@ -145,11 +149,123 @@ def build_pool(data, seed_dir):
 	return [p for p in pool if p[2].strip()]
 
 
+LEN300 = (250, 350)
+
+
+def build_pool300(data):
+	"""Realistic ~300-character news comments, 250..350 code points each:
+	  aoc-single   an AOC reader comment of that length, as written
+	  aoc-joined   consecutive AOC comments on the same article (comment_id
+	               order), joined with a newline until the length is reached
+	               (a run that overshoots 350 restarts at the comment that
+	               overshot)
+	  aoc-cut      an AOC comment over 350 code points cut at the last
+	               whitespace at or before 350 (kept if >= 250)
+	  aljazeera    consecutive vanetik-offensive Aljazeera.net comments
+	               (text_id order), joined the same way; about half the
+	               Aljazeera comments are offensive, so the insult rule and
+	               its explanations do real work
+	Authors: the real AOC author of the first comment, else one from
+	names/aoc-comment-authors.tsv (md5 of the text)."""
+	lo, hi = LEN300
+	authors = [r["author"] for r in
+		   read_tsv(os.path.join(data, "names/aoc-comment-authors.tsv"))
+		   if r["author"]]
+
+	def pick_name(text):
+		return authors[int(md5("name:" + text), 16) % len(authors)]
+
+	pool = []
+
+	def join_runs(src, runs):
+		for group in runs:
+			buf = []
+			for name, t in group:
+				cand = buf + [(name, t)]
+				ln = len("\n".join(x[1] for x in cand))
+				if ln > hi:
+					buf = [(name, t)] if len(t) < lo else []
+					continue
+				buf = cand
+				if ln >= lo:
+					text = "\n".join(x[1] for x in buf)
+					pool.append((src, buf[0][0] or pick_name(text), text))
+					buf = []
+
+	arts = {}
+	for r in read_tsv(os.path.join(data, "aoc-news-comments/comments.tsv")):
+		t = unbreak(r["text"]).strip()
+		if t:
+			arts.setdefault(r["article_id"], []).append((r["comment_id"], r["author"], t))
+	runs = []
+	for aid in sorted(arts):
+		run = []
+		for _, author, t in sorted(arts[aid]):
+			if lo <= len(t) <= hi:
+				pool.append(("aoc-single", author or pick_name(t), t))
+			elif len(t) > hi:
+				cut = t[:hi + 1]
+				k = max(cut.rfind(" "), cut.rfind("\n"))
+				if k >= lo:
+					c = t[:k].rstrip()
+					if len(c) >= lo:
+						pool.append(("aoc-cut", author or pick_name(c), c))
+			else:
+				run.append((author, t))
+				continue
+			# a comment that is not joined ends the run of short ones
+			runs.append(run)
+			run = []
+		runs.append(run)
+	join_runs("aoc-joined", runs)
+	alj = []
+	for r in read_tsv(os.path.join(data, "vanetik-offensive/vanetik-offensive.tsv")):
+		if r["subset"] == "aljazeera-comments":
+			t = unbreak(r["text"]).strip()
+			if t and len(t) < lo:
+				alj.append((int(r["text_id"]), t))
+	alj.sort()
+	join_runs("aljazeera", [[("", t) for _, t in alj]])
+	return pool
+
+
+def write_300(out, data, n):
+	pool = build_pool300(data)
+	path = os.path.join(out, "comments_300.jsonl")
+	counts = {}
+	nbytes = ncp = written = rnd = 0
+	with open(path + ".tmp", "w", encoding="utf-8", newline="\n") as f:
+		while written < n:
+			order = sorted(range(len(pool)),
+				       key=lambda i: md5("300:%d:%d" % (rnd, i)))
+			for i in order:
+				if written >= n:
+					break
+				src, name, text = pool[i]
+				rec = {"id": "l%06d" % (written + 1), "name": name,
+				       "text": text, "honeypot": ""}
+				line = json.dumps(rec, ensure_ascii=False) + "\n"
+				f.write(line)
+				nbytes += len(line.encode("utf-8"))
+				ncp += len(text)
+				counts[src] = counts.get(src, 0) + 1
+				written += 1
+			rnd += 1
+	os.replace(path + ".tmp", path)
+	print("corpus 300: %d lines from a pool of %d distinct ~300-character news comments"
+	      % (n, len(pool)))
+	for src in sorted(counts, key=lambda s: -counts[s]):
+		print("  %-18s %6d" % (src, counts[src]))
+	print("%s: %.1f MB, %.0f bytes/line" % (path, nbytes / 1e6, nbytes / n))
+	print("text 300: %.1f code points/comment" % (ncp / n))
+
+
 def main(argv):
 	out = "build/bench"
 	data = os.environ.get("RAQIB_DATA", "/work/shared/data")
 	seed_dir = "/work/shared/seed"
 	n = 100000
+	n300 = 50000
 	args = list(argv[1:])
 	while args:
 		a = args.pop(0)
@@ -159,6 +275,8 @@ def main(argv):
 			seed_dir = args.pop(0)
 		elif a == "--n":
 			n = int(args.pop(0))
+		elif a == "--n300":
+			n300 = int(args.pop(0))
 		elif a.startswith("-"):
 			sys.exit(__doc__)
 		else:
@@ -203,6 +321,7 @@ def main(argv):
 	print("%s: %.1f MB, %.0f bytes/line" % (p_plain, nbytes[0] / 1e6, nbytes[0] / n))
 	print("%s: %.1f MB, %.0f bytes/line" % (p_art, nbytes[1] / 1e6, nbytes[1] / n))
 	print("text: %.1f code points/comment" % (ncp / n))
+	write_300(out, data, n300)
 
 
 if __name__ == "__main__":

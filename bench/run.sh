@@ -4,15 +4,19 @@
 #   sh bench/run.sh [build/raqib]
 #
 # Builds the corpora (bench/make_corpus.py) and bench_screen if missing or
-# stale, then times, pinned to CPU 0 when taskset works, each of:
+# stale, then times, pinned to CPU $BENCH_CPU (default 0) when taskset
+# works, each of:
 #   raqib check --json < corpus > /dev/null     end to end, per corpus
 #   jq -c . < corpus > /dev/null                the reference
 #   bench_screen corpus                         raqib_screen() in process
-# for the corpus without and with the article. Every command runs
+# for the corpus without and with the article, and bench_screen without and
+# with the four trained models on the ≈300-character news comments
+# (comments_300.jsonl). Every command runs
 # BENCH_REPS times (default 3) and the best run is reported. The table is
 # also written to build/bench/results.txt. See bench/README.md.
 #
 # Environment: BENCH_REPS, BENCH_N (corpus lines, default 100000),
+# BENCH_N300 (≈300-character corpus lines, default 50000), BENCH_CPU,
 # RAQIB_DATA (default /work/shared/data), CC (default cc).
 set -eu
 
@@ -21,11 +25,18 @@ B=$(dirname "$RAQIB")
 OUT=$B/bench
 REPS=${BENCH_REPS:-3}
 N=${BENCH_N:-100000}
+N300=${BENCH_N300:-50000}
+CPU=${BENCH_CPU:-0}
 CC=${CC:-cc}
 PLAIN=$OUT/comments.jsonl
 ART=$OUT/comments_article.jsonl
+L300=$OUT/comments_300.jsonl
 BS=$OUT/bench_screen
 TARGET_CPS=150000
+# issue 4: all four models on, ≈300-character comments
+TARGET_MODELS_CPS=50000
+TARGET_MODELS_P99_US=200
+TARGET_MODELS_RSS_MB=64
 
 mkdir -p "$OUT"
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/raqib-bench.XXXXXX")
@@ -46,16 +57,16 @@ newer() { [ -n "$(find "$1" -newer "$2" 2>/dev/null)" ]; }
 say "bench: building $BS"
 make --no-print-directory B="$B" "$BS" >&2
 
-if [ ! -s "$PLAIN" ] || [ ! -s "$ART" ] || [ ! -s "$OUT/corpus.txt" ] ||
-   newer bench/make_corpus.py "$PLAIN"; then
+if [ ! -s "$PLAIN" ] || [ ! -s "$ART" ] || [ ! -s "$L300" ] || [ ! -s "$OUT/corpus.txt" ] ||
+   newer bench/make_corpus.py "$PLAIN" || newer bench/make_corpus.py "$L300"; then
 	say "bench: building the corpora in $OUT (takes ~10 s)"
-	python3 bench/make_corpus.py "$OUT" --n "$N" > "$OUT/corpus.txt"
+	python3 bench/make_corpus.py "$OUT" --n "$N" --n300 "$N300" > "$OUT/corpus.txt"
 fi
 
 # --- helpers ---------------------------------------------------------------
 PIN=
-if command -v taskset >/dev/null 2>&1 && taskset -c 0 true 2>/dev/null; then
-	PIN="taskset -c 0"
+if command -v taskset >/dev/null 2>&1 && taskset -c "$CPU" true 2>/dev/null; then
+	PIN="taskset -c $CPU"
 fi
 TIME=
 if [ -x /usr/bin/time ] && /usr/bin/time -f '%M' -o "$TMP/t" true 2>/dev/null; then
@@ -131,6 +142,8 @@ lines_plain=$(wc -l < "$PLAIN" | tr -d ' ')
 lines_art=$(wc -l < "$ART" | tr -d ' ')
 bytes_plain=$(wc -c < "$PLAIN" | tr -d ' ')
 bytes_art=$(wc -c < "$ART" | tr -d ' ')
+lines_300=$(wc -l < "$L300" | tr -d ' ')
+bytes_300=$(wc -c < "$L300" | tr -d ' ')
 
 # --- measure ---------------------------------------------------------------
 say "bench: raqib check --json (x$REPS per corpus)"
@@ -163,6 +176,10 @@ $PIN "$BS" -r "$REPS" "$ART" > "$OUT/bench_screen_article.txt" || bs_ok=0
 printf '[rule.%s]\nmodel = %s/models/%s.model\n' insult "$PWD" insult hate "$PWD" hate \
 	dialect "$PWD" dialect foreign "$PWD" foreign > "$OUT/models.conf"
 $PIN "$BS" -r "$REPS" -c "$OUT/models.conf" "$PLAIN" > "$OUT/bench_screen_models.txt" || bs_ok=0
+# Realistic length (issue 4): ≈300-character news comments, rules only and
+# with the four models.
+$PIN "$BS" -r "$REPS" "$L300" > "$OUT/bench_screen_300.txt" || bs_ok=0
+$PIN "$BS" -r "$REPS" -c "$OUT/models.conf" "$L300" > "$OUT/bench_screen_300_models.txt" || bs_ok=0
 
 # --- report ----------------------------------------------------------------
 # row LABEL SECONDS CPU_SECONDS LINES BYTES RSS_KB
@@ -201,13 +218,14 @@ atleast() { awk -v s="$1" -v n="$2" -v t="$3" 'BEGIN { print (s != "fail" && s +
 	echo "raqib bench — $(date -u '+%Y-%m-%d %H:%M UTC'), $(uname -m), $(nproc 2>/dev/null || echo '?') CPUs," \
 		"pinned: ${PIN:-no (taskset unavailable)}, best of $REPS"
 	echo "load average before the run: $LOAD (above ~0.5, compare the per-CPU-second column)"
-	sed -n '1p;$p' "$OUT/corpus.txt"
+	sed -n '1p;/^text:/p' "$OUT/corpus.txt"
 	printf '%s: %s lines, %.1f MB, %.0f bytes/line\n' "$PLAIN" "$lines_plain" \
 		"$(awk -v b="$bytes_plain" 'BEGIN { print b / 1e6 }')" \
 		"$(awk -v b="$bytes_plain" -v n="$lines_plain" 'BEGIN { print b / n }')"
 	printf '%s: %s lines, %.1f MB, %.0f bytes/line\n' "$ART" "$lines_art" \
 		"$(awk -v b="$bytes_art" 'BEGIN { print b / 1e6 }')" \
 		"$(awk -v b="$bytes_art" -v n="$lines_art" 'BEGIN { print b / n }')"
+	grep '^text 300:' "$OUT/corpus.txt" | sed "s|^text 300:|$L300: $lines_300 lines,|"
 	echo
 	printf '%-38s %10s %10s %8s %8s %8s %10s\n' "" "lines/s" "per CPU s" "MB/s" "p50 us" "p99 us" "peak RSS"
 	row "raqib check --json, no article" "$chk_p_s" "$chk_p_cpu" "$lines_plain" "$bytes_plain" "$chk_p_rss"
@@ -217,6 +235,8 @@ atleast() { awk -v s="$1" -v n="$2" -v t="$3" 'BEGIN { print (s != "fail" && s +
 	bsrow "raqib_screen in process, no article" "$OUT/bench_screen_plain.txt" "$bytes_plain"
 	bsrow "raqib_screen in process, with article" "$OUT/bench_screen_article.txt" "$bytes_art"
 	bsrow "raqib_screen, 4 models on, no article" "$OUT/bench_screen_models.txt" "$bytes_plain"
+	bsrow "raqib_screen, ~300 chars, no model" "$OUT/bench_screen_300.txt" "$bytes_300"
+	bsrow "raqib_screen, 4 models on, ~300 chars" "$OUT/bench_screen_300_models.txt" "$bytes_300"
 	echo "raqib check error lines: $err_p of $lines_plain without article, $err_a of $lines_art with article"
 	[ -n "$TIME" ] || echo "(no /usr/bin/time: install the Debian package 'time' for the RSS of raqib check and jq)"
 	echo
@@ -228,9 +248,15 @@ atleast() { awk -v s="$1" -v n="$2" -v t="$3" 'BEGIN { print (s != "fail" && s +
 		"$(atleast "$chk_p_s" "$lines_plain" "$TARGET_CPS")"
 	verdict "raqib check faster than jq -c ., no article" "$(faster "$chk_p_s" "$jq_p_s")"
 	verdict "raqib check faster than jq -c ., with article" "$(faster "$chk_a_s" "$jq_a_s")"
+	f300=$OUT/bench_screen_300_models.txt
+	verdict "4 models on, ≈300 chars: >= $TARGET_MODELS_CPS comments/s, p99 < $TARGET_MODELS_P99_US us, RSS < $TARGET_MODELS_RSS_MB MB" \
+		"$(awk -v c="$(result "$f300" cps)" -v p="$(result "$f300" p99_us)" -v r="$(result "$f300" rss_kb)" \
+		   -v tc="$TARGET_MODELS_CPS" -v tp="$TARGET_MODELS_P99_US" -v tr="$TARGET_MODELS_RSS_MB" \
+		   'BEGIN { print (c + 0 >= tc && p + 0 > 0 && p + 0 < tp && r + 0 > 0 && r / 1024 < tr) ? 1 : 0 }')"
 	echo
 	echo "in-process detail (best pass):"
-	for f in "$OUT/bench_screen_plain.txt" "$OUT/bench_screen_article.txt"; do
+	for f in "$OUT/bench_screen_plain.txt" "$OUT/bench_screen_article.txt" \
+		 "$OUT/bench_screen_300.txt" "$OUT/bench_screen_300_models.txt"; do
 		sed -n '1p;/^decisions:/p;/^findings:/p' "$f" 2>/dev/null | sed 's/^/  /'
 	done
 } | tee "$OUT/results.txt"

@@ -14,6 +14,8 @@
 #include "cli.h"
 #include "../model/model.h"
 
+#include <linear.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,7 +26,7 @@ static const char train_usage[] =
 	"usage: raqib train --rule RULE --train FILE.tsv [--dev FILE.tsv] --out FILE\n"
 	"                   [--C C | --C-grid C1,C2,...] [--min-precision P] [--no-balance]\n"
 	"                   [--weight GROUP=N]... [--clean-folds K [--clean-below P]]\n"
-	"                   [--hash-bits B] [--char-min N]\n";
+	"                   [--hash-bits B] [--char-min N] [--nb [--nb-alpha A]]\n";
 
 static const char train_help[] =
 	"\n"
@@ -60,6 +62,12 @@ static const char train_help[] =
 	"                     (default 0.1) are dropped before the final fit\n"
 	"  --hash-bits B      feature space 2^B (16..24, default 20)\n"
 	"  --char-min N       shortest character n-gram (1..5, default 2)\n"
+	"  --nb               NB-LR (Wang & Manning 2012): scale each hashed feature\n"
+	"                     by its naive-Bayes log-count ratio on the training\n"
+	"                     set before the fit, then fold the ratio into the\n"
+	"                     saved weight (same model format and scoring); not\n"
+	"                     with --clean-folds\n"
+	"  --nb-alpha A       with --nb: add-A smoothing of the counts (default 1)\n"
 	"  -h, --help         show this help\n"
 	"\n"
 	"exit status: 0 model written, 2 bad usage, bad data or an I/O error.\n";
@@ -77,11 +85,11 @@ typedef struct group_weight {
 
 typedef struct train_opts {
 	const char *rule, *train, *dev, *out;
-	double C, min_precision, clean_below;
+	double C, min_precision, clean_below, nb_alpha;
 	double grid[MAX_GRID];
 	unsigned ngrid, nweights, clean_folds;
 	group_weight weights[MAX_WEIGHTS];
-	bool no_balance;
+	bool no_balance, nb;
 	int hash_bits, char_min;
 } train_opts;
 
@@ -100,6 +108,7 @@ typedef struct load_ctx {
 	const train_opts *o;
 	const char *path;
 	size_t skipped, dropped;
+	bool unweighted;    /* keep every row once (a dev set kept as rows) */
 } load_ctx;
 
 static int need(int i, int argc, const char *opt)
@@ -183,6 +192,13 @@ static int parse_value(const char *a, const char *v, train_opts *o)
 			o->char_min = (int)b;
 	} else {
 		bool prob = !strcmp(a, "--min-precision") || !strcmp(a, "--clean-below");
+		if (!strcmp(a, "--nb-alpha")) {
+			d = strtod(v, &end);
+			if (end == v || *end || !(d > 0) || d > 100)
+				return -1;
+			o->nb_alpha = d;
+			return 0;
+		}
 		d = strtod(v, &end);
 		if (end == v || *end || !(d > 0) || (prob && d > 1))
 			return -1;
@@ -201,7 +217,7 @@ static bool takes_value(const char *a)
 	static const char *const opts[] = {"--rule", "--train", "--dev", "--out", "--C",
 					   "--C-grid", "--min-precision", "--hash-bits",
 					   "--char-min", "--weight", "--clean-folds",
-					   "--clean-below"};
+					   "--clean-below", "--nb-alpha"};
 	size_t i;
 
 	for (i = 0; i < sizeof opts / sizeof opts[0]; i++)
@@ -222,6 +238,8 @@ static int parse_args(int argc, char **argv, train_opts *o)
 			return 1;
 		} else if (!strcmp(a, "--no-balance")) {
 			o->no_balance = true;
+		} else if (!strcmp(a, "--nb")) {
+			o->nb = true;
 		} else if (takes_value(a)) {
 			if (need(i, argc, a))
 				goto usage;
@@ -241,6 +259,14 @@ static int parse_args(int argc, char **argv, train_opts *o)
 	}
 	if (o->C > 0 && o->ngrid) {
 		fprintf(stderr, "raqib train: --C and --C-grid exclude each other\n");
+		goto usage;
+	}
+	if (o->nb && o->clean_folds) {
+		fprintf(stderr, "raqib train: --nb and --clean-folds exclude each other\n");
+		goto usage;
+	}
+	if (o->nb_alpha > 0 && !o->nb) {
+		fprintf(stderr, "raqib train: --nb-alpha needs --nb\n");
 		goto usage;
 	}
 	if (o->clean_below > 0 && !o->clean_folds) {
@@ -303,7 +329,7 @@ static int add_row(void *ctx, const model_tsv_row *r, raqib_err *err)
 		return raqib_err_set(err, RAQIB_EDATA, "%s:%zu: label '%s' is neither '%s' nor 'ok'",
 				     c->path, r->line, r->label, c->o->rule);
 	if (!c->d) {
-		rep = repeats(c->o, r->group);
+		rep = c->unweighted ? 1 : repeats(c->o, r->group);
 		if (!rep) {
 			c->dropped++;
 			return 0;
@@ -524,6 +550,535 @@ fail:
 	return -1;
 }
 
+/* ---- NB-LR (--nb) ---------------------------------------------------- */
+
+/*
+ * model_train() fits on the features as extracted; NB-LR fits on scaled
+ * ones, so this path drives liblinear itself and writes the image (format
+ * in model.h). Scaling feature j by r_j and learning w_j is the same
+ * linear function as learning w_j * r_j on the unscaled feature, so the
+ * saved weight is w_j * r_j and scoring, explanations and the file format
+ * do not change. Calibration and threshold follow model_train() exactly
+ * (Platt by liblinear, threshold maximising dev macro-F1 or reaching
+ * --min-precision), so the two paths differ only in the fit.
+ */
+
+/* Documents as liblinear rows, each ending with the bias node and -1. */
+typedef struct fset {
+	struct feature_node *nodes;
+	size_t nn, cap;
+	size_t *off;
+	double *y;
+	unsigned *rep;
+	size_t n;
+} fset;
+
+static void fset_free(fset *s)
+{
+	free(s->nodes);
+	free(s->off);
+	free(s->y);
+	free(s->rep);
+}
+
+/* Extracts the features of rows[0..n); invalid UTF-8 counted in *skipped. */
+static int fset_build(fset *s, const row *rows, size_t n, const feat_spec *spec,
+		      size_t *skipped)
+{
+	raqib_arena *a = raqib_arena_new(1 << 16);
+	raqib_err err = {0, ""};
+	int bias = (1 << spec->hash_bits) + 1;
+	size_t i;
+
+	memset(s, 0, sizeof *s);
+	*skipped = 0;
+	s->off = malloc((n ? n : 1) * sizeof *s->off);
+	s->y = malloc((n ? n : 1) * sizeof *s->y);
+	s->rep = malloc((n ? n : 1) * sizeof *s->rep);
+	if (!a || !s->off || !s->y || !s->rep)
+		goto oom;
+	for (i = 0; i < n; i++) {
+		text_view tv;
+		feat_vec v;
+		uint32_t k;
+		int rc;
+
+		raqib_arena_reset(a);
+		rc = text_normalize(&tv, a, rows[i].text, rows[i].len, &err);
+		if (rc == RAQIB_EUTF8) {
+			++*skipped;
+			continue;
+		}
+		if (rc || feat_extract(spec, &tv, a, &v, &err))
+			goto oom;
+		feat_sort(&v);
+		if (s->nn + v.n + 2 > s->cap) {
+			size_t cap = 2 * (s->nn + v.n + 2) + 4096;
+			struct feature_node *p = realloc(s->nodes, cap * sizeof *p);
+			if (!p)
+				goto oom;
+			s->nodes = p;
+			s->cap = cap;
+		}
+		s->off[s->n] = s->nn;
+		s->y[s->n] = rows[i].pos ? 1.0 : -1.0;
+		s->rep[s->n++] = rows[i].rep;
+		for (k = 0; k < v.n; k++)
+			s->nodes[s->nn++] = (struct feature_node){(int)v.f[k].idx + 1, v.f[k].val};
+		s->nodes[s->nn++] = (struct feature_node){bias, 1.0};
+		s->nodes[s->nn++] = (struct feature_node){-1, 0.0};
+	}
+	raqib_arena_free(a);
+	return 0;
+oom:
+	fprintf(stderr, "raqib train: out of memory\n");
+	raqib_arena_free(a);
+	fset_free(s);
+	return -1;
+}
+
+/*
+ * r[j] = log((p_j / |p|_1) / (q_j / |q|_1)), p_j (q_j) = alpha + number of
+ * rule (ok) documents with hashed slot j, over the slots seen in training
+ * (a row counts rep times, as in the fit). Dense slots and the bias keep
+ * 1: they are signals of another scale, not counts. r has nw + 1 entries.
+ */
+static void nb_ratio(const fset *s, uint32_t nw, double alpha, double *r)
+{
+	double *p = r, *q = r + nw + 1, sp = 0, sq = 0;
+	size_t i;
+	uint32_t j;
+
+	memset(p, 0, 2 * ((size_t)nw + 1) * sizeof *p);
+	for (i = 0; i < s->n; i++) {
+		const struct feature_node *x;
+		for (x = s->nodes + s->off[i]; x->index != -1; x++) {
+			j = (uint32_t)x->index - 1;
+			if (j >= FEAT_NDENSE && j < nw)
+				(s->y[i] > 0 ? p : q)[j] += s->rep[i];
+		}
+	}
+	for (j = FEAT_NDENSE; j < nw; j++)
+		if (p[j] > 0 || q[j] > 0) {
+			sp += p[j] + alpha;
+			sq += q[j] + alpha;
+		}
+	for (j = 0; j <= nw; j++) {
+		if (j < FEAT_NDENSE || j == nw)
+			r[j] = 1.0;
+		else if (p[j] > 0 || q[j] > 0)
+			r[j] = log(((p[j] + alpha) / sp) / ((q[j] + alpha) / sq));
+		else
+			r[j] = 0.0; /* never seen: its weight stays 0 anyway */
+	}
+}
+
+static void quiet(const char *s)
+{
+	(void)s;
+}
+
+static void put_u32(unsigned char *p, uint32_t v) { memcpy(p, &v, 4); }
+static void put_u64(unsigned char *p, uint64_t v) { memcpy(p, &v, 8); }
+static void put_f32(unsigned char *p, float v) { memcpy(p, &v, 4); }
+
+static uint64_t fnv64(uint64_t h, const unsigned char *p, size_t n)
+{
+	size_t i;
+	for (i = 0; i < n; i++) {
+		h ^= p[i];
+		h *= 1099511628211ull;
+	}
+	return h;
+}
+
+static void seal(unsigned char *img, size_t len)
+{
+	uint64_t h = fnv64(14695981039346656037ull, img, 96);
+	put_u64(img + 96, fnv64(h, img + MODEL_HEADER_SIZE, len - MODEL_HEADER_SIZE));
+}
+
+/* A model image from weights w[0..nw) and bias b, quantised as model.c
+ * does (int16, scale = max |w| / 32767); calibration a=1 b=0, threshold .5. */
+static unsigned char *nb_image(const feat_spec *spec, const char *rule, const double *w,
+			       double b, size_t *len)
+{
+	uint32_t nw = 1u << spec->hash_bits, i;
+	unsigned char *img;
+	int16_t *q;
+	double maxabs = 0.0, scale;
+
+	*len = MODEL_HEADER_SIZE + (size_t)nw * 2;
+	if (!(img = calloc(1, *len)))
+		return NULL;
+	q = (int16_t *)(void *)(img + MODEL_HEADER_SIZE);
+	for (i = 0; i < nw; i++)
+		maxabs = fmax(maxabs, fabs(w[i]));
+	scale = maxabs > 0.0 ? maxabs / 32767.0 : 1.0;
+	for (i = 0; i < nw; i++)
+		q[i] = (int16_t)lrint(w[i] / scale);
+	memcpy(img, MODEL_MAGIC, 8);
+	put_u32(img + 8, MODEL_VERSION);
+	put_u32(img + 12, MODEL_HEADER_SIZE);
+	put_u32(img + 16, FEAT_VERSION);
+	img[20] = spec->hash_bits;
+	img[21] = spec->char_min;
+	img[22] = spec->char_max;
+	img[23] = spec->word_max;
+	put_u32(img + 24, spec->flags);
+	put_u32(img + 28, 1); /* dense int16 */
+	memcpy(img + 32, rule, strlen(rule));
+	put_f32(img + 64, (float)b);
+	put_f32(img + 68, (float)scale);
+	put_f32(img + 72, 0.5f);
+	put_f32(img + 76, 1.0f);
+	put_f32(img + 80, 0.0f);
+	put_u32(img + 84, nw);
+	put_u64(img + 88, (uint64_t)nw * 2);
+	seal(img, *len);
+	return img;
+}
+
+static struct model *lr_fit(const struct problem *p, double C, const double *wt, double eps,
+			    double *init, double *sign)
+{
+	struct parameter par;
+	int labels[2] = {1, -1};
+	double weights[2] = {wt[0], wt[1]};
+	struct model *lm;
+
+	memset(&par, 0, sizeof par);
+	par.solver_type = L2R_LR;
+	par.C = C;
+	par.eps = eps;
+	par.nr_weight = 2;
+	par.weight_label = labels;
+	par.weight = weights;
+	par.init_sol = init;
+	if (check_parameter(p, &par))
+		return NULL;
+	srand(1); /* liblinear's solvers may shuffle with rand() */
+	lm = train(p, &par);
+	if (lm)
+		*sign = lm->label[0] == 1 ? 1.0 : -1.0;
+	return lm;
+}
+
+/* Platt scaling as model_train() does it: liblinear on (margin, 1). */
+static int nb_platt(const double *margin, const double *y, size_t n, double *a, double *b)
+{
+	struct feature_node *nodes = malloc((n ? n : 1) * 3 * sizeof *nodes);
+	struct feature_node **x = malloc((n ? n : 1) * sizeof *x);
+	double wt[2] = {1.0, 1.0}, sign = 1.0;
+	struct model *lm = NULL;
+	struct problem p;
+	size_t i;
+
+	*a = 1.0;
+	*b = 0.0;
+	if (!nodes || !x) {
+		free(nodes);
+		free(x);
+		return -1;
+	}
+	for (i = 0; i < n; i++) {
+		nodes[3 * i] = (struct feature_node){1, margin[i]};
+		nodes[3 * i + 1] = (struct feature_node){2, 1.0};
+		nodes[3 * i + 2] = (struct feature_node){-1, 0.0};
+		x[i] = &nodes[3 * i];
+	}
+	p.l = (int)n;
+	p.n = 2;
+	p.y = (double *)(uintptr_t)y;
+	p.x = x;
+	p.bias = -1;
+	lm = lr_fit(&p, 1000.0, wt, 1e-4, NULL, &sign);
+	if (lm && lm->nr_class == 2 && isfinite(lm->w[0]) && lm->w[0] * sign > 0) {
+		*a = sign * lm->w[0];
+		*b = sign * lm->w[1];
+	}
+	if (lm)
+		free_and_destroy_model(&lm);
+	free(nodes);
+	free(x);
+	return 0;
+}
+
+typedef struct scored {
+	double p;
+	bool pos;
+} scored;
+
+static int cmp_scored_desc(const void *a, const void *b)
+{
+	const scored *x = a, *y = b;
+	if (x->p != y->p)
+		return x->p < y->p ? 1 : -1;
+	return (int)x->pos - (int)y->pos; /* ties: negatives first (pessimistic) */
+}
+
+static double f1(double tp, double fp, double fn)
+{
+	return tp > 0 ? 2 * tp / (2 * tp + fp + fn) : 0.0;
+}
+
+/* model_train()'s threshold rule: the cut maximising dev macro-F1, or the
+ * lowest reaching min_precision. Returns macro-F1 at the cut. */
+static double nb_threshold(scored *s, size_t n, double min_precision, double *thr,
+			   double *prec, double *rec)
+{
+	size_t k, npos = 0, tp = 0, best_k = 0, prec_k = SIZE_MAX;
+	double best = -1.0, fp, fn, tn;
+
+	for (k = 0; k < n; k++)
+		npos += s[k].pos;
+	qsort(s, n, sizeof *s, cmp_scored_desc);
+	for (k = 0; k <= n; k++) {
+		double mf;
+		if (k > 0)
+			tp += s[k - 1].pos;
+		if (k < n && k > 0 && s[k].p == s[k - 1].p)
+			continue;
+		fp = (double)(k - tp);
+		fn = (double)(npos - tp);
+		tn = (double)(n - k) - fn;
+		mf = (f1((double)tp, fp, fn) + f1(tn, fn, fp)) / 2;
+		if (mf > best) {
+			best = mf;
+			best_k = k;
+		}
+		if (k > 0 && min_precision > 0 && (double)tp >= min_precision * (double)k)
+			prec_k = k;
+	}
+	if (min_precision > 0 && prec_k != SIZE_MAX)
+		best_k = prec_k;
+	if (best_k == 0)
+		*thr = n ? fmin(1.0, s[0].p + 1e-6) : 0.5;
+	else if (best_k == n)
+		*thr = s[n - 1].p;
+	else
+		*thr = (s[best_k - 1].p + s[best_k].p) / 2;
+	tp = 0;
+	for (k = 0; k < best_k; k++)
+		tp += s[k].pos;
+	*prec = best_k ? (double)tp / (double)best_k : 0.0;
+	*rec = npos ? (double)tp / (double)npos : 0.0;
+	fp = (double)(best_k - tp);
+	fn = (double)(npos - tp);
+	tn = (double)(n - best_k) - fn;
+	return (f1((double)tp, fp, fn) + f1(tn, fn, fp)) / 2;
+}
+
+/* Calibrates the image on dev and sets its threshold (in place). */
+static int nb_tune(unsigned char *img, size_t len, const fset *dv, double min_precision,
+		   model_train_info *info)
+{
+	const int16_t *q = (const int16_t *)(const void *)(img + MODEL_HEADER_SIZE);
+	uint32_t nw = (uint32_t)((len - MODEL_HEADER_SIZE) / 2);
+	double *margin = malloc((dv->n ? dv->n : 1) * sizeof *margin);
+	scored *s = malloc((dv->n ? dv->n : 1) * sizeof *s);
+	float bias, scale;
+	double a, b, thr, prec, rec;
+	size_t i;
+
+	if (!margin || !s)
+		goto oom;
+	memcpy(&bias, img + 64, 4);
+	memcpy(&scale, img + 68, 4);
+	for (i = 0; i < dv->n; i++) {
+		const struct feature_node *x;
+		double m = 0.0;
+		for (x = dv->nodes + dv->off[i]; x->index != -1; x++)
+			if ((uint32_t)x->index <= nw)
+				m += (double)q[x->index - 1] * x->value;
+		margin[i] = m * scale + bias;
+	}
+	if (nb_platt(margin, dv->y, dv->n, &a, &b))
+		goto oom;
+	for (i = 0; i < dv->n; i++) {
+		s[i].p = 1.0 / (1.0 + exp(-(a * margin[i] + b)));
+		s[i].pos = dv->y[i] > 0;
+	}
+	info->dev_macro_f1 = nb_threshold(s, dv->n, min_precision, &thr, &prec, &rec);
+	info->dev_precision = prec;
+	info->dev_recall = rec;
+	info->threshold = thr;
+	info->platt_a = a;
+	info->platt_b = b;
+	put_f32(img + 72, (float)thr);
+	put_f32(img + 76, (float)a);
+	put_f32(img + 80, (float)b);
+	seal(img, len);
+	free(margin);
+	free(s);
+	return 0;
+oom:
+	free(margin);
+	free(s);
+	return -1;
+}
+
+static const double NB_GRID[] = {0.5, 1, 2, 4, 8, 16, 32, 64, 128};
+
+/*
+ * Fits NB-LR on tr (dv may be NULL) and returns the best image of the grid
+ * in *img (the caller frees it after the model made from it).
+ */
+static int nb_fit(const fset *tr, const fset *dv, const train_opts *o, const feat_spec *spec,
+		  unsigned char **img, size_t *len, model_train_info *info)
+{
+	uint32_t nw = 1u << spec->hash_bits, j;
+	size_t nl = 0, i, k, ng;
+	double *r = malloc(2 * ((size_t)nw + 1) * sizeof *r);
+	double *warm = calloc((size_t)nw + 1, sizeof *warm);
+	double *w = malloc((size_t)nw * sizeof *w);
+	struct feature_node *xs = malloc((tr->nn ? tr->nn : 1) * sizeof *xs);
+	struct feature_node **x = NULL;
+	double *y = NULL, wt[2] = {1.0, 1.0}, npos = 0;
+	struct problem p;
+	int rc = -1;
+
+	*img = NULL;
+	for (i = 0; i < tr->n; i++)
+		nl += tr->rep[i];
+	x = malloc((nl ? nl : 1) * sizeof *x);
+	y = malloc((nl ? nl : 1) * sizeof *y);
+	if (!r || !warm || !w || !xs || !x || !y) {
+		fprintf(stderr, "raqib train: out of memory\n");
+		goto out;
+	}
+	nb_ratio(tr, nw, o->nb_alpha > 0 ? o->nb_alpha : 1.0, r);
+	for (i = 0; i < tr->nn; i++) {
+		xs[i] = tr->nodes[i];
+		if (xs[i].index > 0)
+			xs[i].value *= r[xs[i].index - 1];
+	}
+	for (i = 0, nl = 0; i < tr->n; i++)
+		for (k = 0; k < tr->rep[i]; k++) {
+			x[nl] = xs + tr->off[i];
+			y[nl++] = tr->y[i];
+			npos += tr->y[i] > 0;
+		}
+	if (npos == 0 || npos == (double)nl) {
+		fprintf(stderr, "raqib train: need both classes (%zu documents, %.0f positive)\n",
+			nl, npos);
+		goto out;
+	}
+	if (!o->no_balance) {
+		wt[0] = (double)nl / (2.0 * npos);
+		wt[1] = (double)nl / (2.0 * ((double)nl - npos));
+	}
+	p.l = (int)nl;
+	p.n = (int)nw + 1;
+	p.y = y;
+	p.x = x;
+	p.bias = -1;
+	set_print_string_function(quiet);
+	ng = o->C > 0 || !dv ? 1 : o->ngrid ? o->ngrid : sizeof NB_GRID / sizeof NB_GRID[0];
+	for (k = 0; k < ng; k++) {
+		double C = o->C > 0 ? o->C : !dv ? 1.0 : o->ngrid ? o->grid[k] : NB_GRID[k];
+		double sign = 1.0;
+		struct model *lm = lr_fit(&p, C, wt, 0.01, k ? warm : NULL, &sign);
+		model_train_info ci;
+		unsigned char *ci_img;
+		size_t ci_len;
+
+		if (!lm) {
+			fprintf(stderr, "raqib train: liblinear failed (C=%g)\n", C);
+			goto out;
+		}
+		memcpy(warm, lm->w, ((size_t)nw + 1) * sizeof *warm);
+		for (j = 0; j < nw; j++)
+			w[j] = sign * lm->w[j] * r[j];
+		ci_img = nb_image(spec, o->rule, w, sign * lm->w[nw], &ci_len);
+		free_and_destroy_model(&lm);
+		memset(&ci, 0, sizeof ci);
+		ci.C = C;
+		ci.threshold = 0.5;
+		ci.platt_a = 1.0;
+		if (!ci_img || (dv && nb_tune(ci_img, ci_len, dv, o->min_precision, &ci))) {
+			free(ci_img);
+			fprintf(stderr, "raqib train: out of memory\n");
+			goto out;
+		}
+		if (ng > 1)
+			fprintf(stderr, "raqib train: C=%g dev macro-F1 %.4f\n", C, ci.dev_macro_f1);
+		if (!*img || ci.dev_macro_f1 > info->dev_macro_f1) {
+			free(*img);
+			*img = ci_img;
+			*len = ci_len;
+			*info = ci;
+		} else {
+			free(ci_img);
+		}
+	}
+	info->ncandidates = (uint32_t)ng;
+	info->nonzero = 0;
+	for (j = 0; j < nw; j++)
+		info->nonzero += ((const int16_t *)(const void *)(*img + MODEL_HEADER_SIZE))[j] != 0;
+	rc = 0;
+out:
+	if (rc) {
+		free(*img);
+		*img = NULL;
+	}
+	free(r);
+	free(warm);
+	free(w);
+	free(xs);
+	free(x);
+	free(y);
+	return rc;
+}
+
+/* The --nb path from loaded rows to a model (its image in *img). */
+static int nb_train(const load_ctx *c, const train_opts *o, const feat_spec *spec,
+		    lin_model **m, unsigned char **img, model_train_info *info)
+{
+	fset tr = {0}, dv = {0};
+	load_ctx dc = {.o = o, .path = o->dev, .unweighted = true};
+	raqib_err err = {0, ""};
+	size_t skipped, len = 0, dskipped = 0, npos = 0, dpos = 0, i;
+	int rc = -1;
+
+	*img = NULL;
+	if (fset_build(&tr, c->rows, c->nrows, spec, &skipped))
+		goto out;
+	for (i = 0; i < tr.n; i++)
+		npos += tr.y[i] > 0;
+	fprintf(stderr, "raqib train: %s: %zu documents, %zu %s, %zu ok", o->train, tr.n, npos,
+		o->rule, tr.n - npos);
+	if (skipped + c->skipped)
+		fprintf(stderr, ", %zu skipped (invalid UTF-8)", skipped + c->skipped);
+	if (c->dropped)
+		fprintf(stderr, ", %zu dropped (weight 0)", c->dropped);
+	fputc('\n', stderr);
+	if (o->dev) {
+		if (read_tsv(o->dev, &dc) || fset_build(&dv, dc.rows, dc.nrows, spec, &dskipped))
+			goto out;
+		for (i = 0; i < dv.n; i++)
+			dpos += dv.y[i] > 0;
+		fprintf(stderr, "raqib train: %s: %zu documents, %zu %s, %zu ok", o->dev, dv.n,
+			dpos, o->rule, dv.n - dpos);
+		if (dskipped)
+			fprintf(stderr, ", %zu skipped (invalid UTF-8)", dskipped);
+		fputc('\n', stderr);
+	}
+	/* as model_train(): a dev set of one class cannot tune anything */
+	if (nb_fit(&tr, dpos && dpos < dv.n ? &dv : NULL, o, spec, img, &len, info))
+		goto out;
+	if (model_from_memory(*img, len, m, &err)) {
+		fprintf(stderr, "raqib train: %s\n", err.msg);
+		goto out;
+	}
+	rc = 0;
+out:
+	fset_free(&tr);
+	fset_free(&dv);
+	free_rows(dc.rows, dc.nrows);
+	return rc;
+}
+
 int cmd_train(int argc, char **argv)
 {
 	train_opts o = {0};
@@ -532,6 +1087,7 @@ int cmd_train(int argc, char **argv)
 	model_dataset *tr = NULL, *dv = NULL;
 	lin_model *m = NULL;
 	raqib_err err = {0, ""};
+	unsigned char *img = NULL; /* --nb: m's image */
 	bool *keep = NULL;
 	feat_spec spec;
 	struct stat st;
@@ -553,6 +1109,13 @@ int cmd_train(int argc, char **argv)
 	c.path = o.train;
 	if (read_tsv(o.train, &c))
 		goto out;
+	if (o.nb) {
+		/* features and fit are timed together */
+		t1 = t0;
+		if (nb_train(&c, &o, &spec, &m, &img, &info))
+			goto out;
+		goto save;
+	}
 	if (o.clean_folds) {
 		long dropped;
 		if (!(keep = malloc((c.nrows ? c.nrows : 1) * sizeof *keep)))
@@ -570,7 +1133,10 @@ int cmd_train(int argc, char **argv)
 		goto out;
 	t1 = now();
 
-	if (fit(tr, dv, &o, &m, &info) || model_save(m, o.out, &err)) {
+	if (fit(tr, dv, &o, &m, &info))
+		goto out;
+save:
+	if (model_save(m, o.out, &err)) {
 		if (err.msg[0])
 			fprintf(stderr, "raqib train: %s\n", err.msg);
 		goto out;
@@ -582,7 +1148,7 @@ int cmd_train(int argc, char **argv)
 	       "Platt a=%.4f b=%.4f\n",
 	       o.rule, info.C, info.ncandidates, info.nonzero, info.threshold, info.platt_a,
 	       info.platt_b);
-	if (dv)
+	if (o.dev)
 		printf("dev: macro-F1 %.4f, %s precision %.4f recall %.4f\n", info.dev_macro_f1,
 		       o.rule, info.dev_precision, info.dev_recall);
 	printf("features %.1f s, training %.1f s; wrote %s (%lld bytes)\n", t1 - t0, t2 - t1,
@@ -594,5 +1160,6 @@ out:
 	model_dataset_free(dv);
 	free_rows(c.rows, c.nrows);
 	free(keep);
+	free(img);
 	return rc;
 }

@@ -58,6 +58,15 @@ typedef struct feat_spec {
 	uint8_t char_max;   /* ..8 */
 	uint8_t word_max;   /* 0 (none), 1 or 2 */
 	uint32_t flags;     /* FEAT_* */
+	/* Optional, not part of the spec's identity (feat_spec_eq() ignores
+	 * it): a table the caller will read at every slot, with rows of
+	 * 2^prefetch_shift bytes, one per slot in [0, 2^hash_bits).
+	 * feat_extract() prefetches a slot's row as soon as it is hashed,
+	 * so the ~1,000 random reads of a 300-character comment overlap the
+	 * extraction instead of stalling the scoring pass. model_set_new()
+	 * fills it in the set's spec. */
+	const void *prefetch;
+	uint8_t prefetch_shift;
 } feat_spec;
 
 /* The spec the shipped models use: 2^20 slots, chars 2-5, words 1-2, dense.

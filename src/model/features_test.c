@@ -319,6 +319,42 @@ static void test_count_saturates(void **state)
 	free(s);
 }
 
+/* The prefetch hint is not part of a spec's identity and changes nothing
+ * in the features: same entries, same order, same values and ranges, with
+ * a table of 8-byte rows (a set of four models) and without one. */
+static void test_prefetch_hint(void **state)
+{
+	static const char *texts[] = {"هذا الوزير غبي جدا", "",
+				      "كلام كلام كلام فاضي يا جماعة الخير والله العظيم"};
+	int16_t *table;
+	feat_spec plain, hint;
+	raqib_err err;
+	size_t k;
+
+	(void)state;
+	feat_spec_default(&plain);
+	assert_null(plain.prefetch);
+	table = calloc((size_t)4 << plain.hash_bits, sizeof *table);
+	assert_non_null(table);
+	hint = plain;
+	hint.prefetch = table;
+	hint.prefetch_shift = 3;
+	assert_true(feat_spec_eq(&plain, &hint));
+	assert_int_equal(feat_spec_check(&hint, &err), 0);
+	for (k = 0; k < sizeof texts / sizeof *texts; k++) {
+		text_view tv;
+		feat_vec a, b;
+		assert_int_equal(text_normalize(&tv, arena, texts[k], strlen(texts[k]), &err), 0);
+		assert_int_equal(feat_extract(&plain, &tv, arena, &a, &err), 0);
+		assert_int_equal(feat_extract(&hint, &tv, arena, &b, &err), 0);
+		assert_int_equal(a.n, b.n);
+		if (a.n)
+			assert_memory_equal(a.f, b.f, a.n * sizeof *a.f);
+		assert_true(k == 1 || a.n > 0);
+	}
+	free(table);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -332,6 +368,7 @@ int main(void)
 		cmocka_unit_test(test_features_pinned),
 		cmocka_unit_test(test_table_reuse),
 		cmocka_unit_test(test_count_saturates),
+		cmocka_unit_test(test_prefetch_hint),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

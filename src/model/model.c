@@ -404,6 +404,9 @@ int model_set_new(const lin_model *const *models, const char *const *names, size
 	s->w = table_alloc((size_t)s->nw * s->lanes * sizeof *s->w, &s->map, &s->maplen);
 	if (!s->w)
 		goto nomem;
+	/* feat_extract() prefetches each new slot's row of this table */
+	s->spec.prefetch = s->w;
+	s->spec.prefetch_shift = s->lanes == 4 ? 3 : 4;
 	for (j = 0; j < n; j++) {
 		const int16_t *w = models[j]->w;
 		int16_t *d = s->w + j;
@@ -549,6 +552,7 @@ model_dataset *model_dataset_new(const feat_spec *spec)
 	if (!d)
 		return NULL;
 	d->spec = *spec;
+	d->spec.prefetch = NULL; /* a set's table is no business of training */
 	d->a = raqib_arena_new(1 << 16);
 	if (!d->a) {
 		free(d);
