@@ -870,10 +870,28 @@ def t_form_foreign_origin(ctx):
 # --------------------------------------------------- group: rate limit --
 
 @test("ratelimit")
-def t_rate_limit(ctx):
+def t_form_too_fast(ctx):
     s = ctx.srv
     st, _, b = s.put_article(SLUG, ARTICLE)
     assert st == 201, st
+    text = numbered(910, " سريع")
+    tok = comment_form(s.get(f"/a/{SLUG}")[2])["fields"]["token"]
+    st, h, b = form_post(s, {"name": "ليلى", "comment": text, "honeypot": "", "consent": "on",
+                             "token": tok})
+    assert st == 400, f"form sent at once with min_form_age = 30: {st}"
+    assert h.get("content-type", "").startswith("text/html"), h.get("content-type")
+    f = comment_form(b)
+    assert f["fields"].get("comment", "").strip() == text, "too fast: text not kept"
+    assert f["fields"].get("name") == "ليلى", "too fast: name not kept"
+    assert "raqib-notice" in parse(b).ids, "too fast: no notice"
+    # A JSON post without a token is not subject to the form age.
+    st, _, b = s.comment("عبدالحميد", numbered(912))
+    assert st == 201, f"JSON post without token: {st} {b[:200]!r}"
+
+
+@test("ratelimit")
+def t_rate_limit(ctx):
+    s = ctx.srv
     codes, last = [], None
     for i in range(8):
         r = s.comment("عبدالحميد", numbered(i, " حد"))
@@ -901,6 +919,21 @@ def t_defaults_admin_disabled(ctx):
     assert st == 200, st
     st, h, b = s.get("/")
     assert st == 200 and b"<html" in b, f"index with defaults: {st}"
+
+
+@test("ratelimit")
+def t_form_limited(ctx):
+    s = ctx.srv
+    text = numbered(911, " محدود")
+    tok = comment_form(s.get(f"/a/{SLUG}")[2])["fields"]["token"]
+    st, h, b = form_post(s, {"name": "ليلى", "comment": text, "honeypot": "", "consent": "on",
+                             "token": tok})
+    assert st == 429, f"form post after the post limit: {st}"
+    assert h.get("retry-after", "").isdigit(), "429 form answer without Retry-After"
+    assert h.get("content-type", "").startswith("text/html"), h.get("content-type")
+    f = comment_form(b)
+    assert f["fields"].get("comment", "").strip() == text, "429: text not kept"
+    assert f["fields"].get("name") == "ليلى", "429: name not kept"
 
 
 # ------------------------------------------------------ group: restart --

@@ -274,12 +274,13 @@ int raqib_guard_key_load(const char *path, unsigned char key[RAQIB_GUARD_KEYLEN]
 
 #define GUARD_SLUGHASH 4 /* bytes; identifies the article, the HMAC binds it */
 #define GUARD_FUTURE_SKEW 5
-#define GUARD_TOKEN_MAX 96
+#define GUARD_TOKEN_MAX 128
+#define GUARD_NONCE 8 /* bytes: two readers behind one address never share a token */
 
 /* Writes the token for (slug, issued) into out[GUARD_TOKEN_MAX]; false if
  * the time is out of range. */
 static bool guard_token(const unsigned char key[RAQIB_GUARD_KEYLEN], const char *slug,
-			int64_t issued, char out[GUARD_TOKEN_MAX])
+			int64_t issued, const char *nonce, char out[GUARD_TOKEN_MAX])
 {
 	unsigned char sh[GUARD_SLUGHASH], mac[crypto_auth_hmacsha256_BYTES];
 	char shex[GUARD_SLUGHASH * 2 + 1];
@@ -291,7 +292,7 @@ static bool guard_token(const unsigned char key[RAQIB_GUARD_KEYLEN], const char 
 		return false;
 	crypto_generichash(sh, sizeof sh, (const unsigned char *)slug, slen, NULL, 0);
 	sodium_bin2hex(shex, sizeof shex, sh, sizeof sh);
-	n = snprintf(out, GUARD_TOKEN_MAX, "%" PRId64 ".%s.", issued, shex);
+	n = snprintf(out, GUARD_TOKEN_MAX, "%" PRId64 ".%s.%s.", issued, nonce, shex);
 	if (n < 0 || (size_t)n + crypto_auth_hmacsha256_BYTES * 2 + 1 > GUARD_TOKEN_MAX)
 		return false;
 	crypto_auth_hmacsha256_init(&st, key, RAQIB_GUARD_KEYLEN);
@@ -305,12 +306,30 @@ static bool guard_token(const unsigned char key[RAQIB_GUARD_KEYLEN], const char 
 void raqib_form_token_make(const unsigned char key[RAQIB_GUARD_KEYLEN], const char *slug,
 			   int64_t now, char *out, size_t cap)
 {
+	unsigned char nb[GUARD_NONCE];
+	char nonce[GUARD_NONCE * 2 + 1];
+
+	if (!out || cap == 0)
+		return;
+	out[0] = 0;
+	if (!guard_init())
+		return;
+	randombytes_buf(nb, sizeof nb);
+	sodium_bin2hex(nonce, sizeof nonce, nb, sizeof nb);
+	raqib_form_token_make_nonce(key, slug, now, nonce, out, cap);
+}
+
+void raqib_form_token_make_nonce(const unsigned char key[RAQIB_GUARD_KEYLEN], const char *slug,
+				 int64_t now, const char *nonce, char *out, size_t cap)
+{
 	char tok[GUARD_TOKEN_MAX];
 
 	if (!out || cap == 0)
 		return;
 	out[0] = 0;
-	if (!slug || !guard_token(key, slug, now, tok) || strlen(tok) >= cap)
+	if (!slug || !nonce || strlen(nonce) != GUARD_NONCE * 2 ||
+	    strspn(nonce, "0123456789abcdef") != GUARD_NONCE * 2 ||
+	    !guard_token(key, slug, now, nonce, tok) || strlen(tok) >= cap)
 		return;
 	memcpy(out, tok, strlen(tok) + 1);
 }
@@ -335,8 +354,16 @@ int raqib_form_token_check(const unsigned char key[RAQIB_GUARD_KEYLEN], const ch
 	}
 	if (i == 0 || token[i] != '.')
 		return 1;
-	if (!guard_token(key, slug, issued, want) || !raqib_const_eq(token, want))
-		return 1;
+	{
+		char nonce[GUARD_NONCE * 2 + 1];
+		const char *p = token + i + 1;
+		if (strspn(p, "0123456789abcdef") != GUARD_NONCE * 2 || p[GUARD_NONCE * 2] != '.')
+			return 1;
+		memcpy(nonce, p, GUARD_NONCE * 2);
+		nonce[GUARD_NONCE * 2] = 0;
+		if (!guard_token(key, slug, issued, nonce, want) || !raqib_const_eq(token, want))
+			return 1;
+	}
 	if (__builtin_sub_overflow(now, issued, &age) || age < -GUARD_FUTURE_SKEW)
 		return 1;
 	/* Small clock differences between front-end servers are not forgery. */

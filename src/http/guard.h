@@ -28,10 +28,15 @@ bool raqib_ratelimit_take(raqib_ratelimit *rl, const char *key, size_t key_len, 
 int raqib_guard_key_load(const char *path, unsigned char key[RAQIB_GUARD_KEYLEN],
 			 raqib_err *err);
 
-/* Form token: "<unix seconds>.<article slug hash>.<hex HMAC-SHA256>" binding
- * the time the form was rendered to the article. out: >= 96 bytes. */
+/* Form token: "<unix seconds>.<nonce>.<article slug hash>.<hex HMAC-SHA256>"
+ * binding the time the form was rendered to the article. The random nonce
+ * (16 hex) makes every rendered form's token distinct, so single use never
+ * blocks a second reader behind the same address. out: >= 128 bytes. */
 void raqib_form_token_make(const unsigned char key[RAQIB_GUARD_KEYLEN], const char *slug,
 			   int64_t now, char *out, size_t cap);
+/* The same with a given nonce (16 lowercase hex digits): tests. */
+void raqib_form_token_make_nonce(const unsigned char key[RAQIB_GUARD_KEYLEN], const char *slug,
+				 int64_t now, const char *nonce, char *out, size_t cap);
 /* 0 ok; else 1 = malformed/forged, 2 = too fast (< min_age s), 3 = expired
  * (> max_age s). *issued_at set when the token verified. */
 int raqib_form_token_check(const unsigned char key[RAQIB_GUARD_KEYLEN], const char *slug,

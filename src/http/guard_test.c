@@ -241,17 +241,28 @@ static void test_rl_threads(void **state)
 
 /* ---- form tokens ---- */
 
+/* Computed independently with Python's hmac/hashlib (key bytes 0..31). */
 static const char pinned_token[] =
-	"1700000000.7e526d71.554136944e6bb6a7ec6487a773f7f6ca65de898a0c4d9aeb1ea91c227406edc8";
+	"1700000000.0011223344556677.7e526d71."
+	"cbe59ba803748ced67ae0ae927a57b057488f11b61eff94467d7bc5ca45799bb";
 
 static void test_token_pinned_and_round_trip(void **state)
 {
-	char tok[96];
+	char tok[128];
 	int64_t issued = 0;
 
 	(void)state;
-	raqib_form_token_make(key0, slug, 1700000000, tok, sizeof tok);
+	char tok2[128];
+	raqib_form_token_make_nonce(key0, slug, 1700000000, "0011223344556677", tok, sizeof tok);
 	assert_string_equal(tok, pinned_token);
+	/* A bad nonce makes no token. */
+	raqib_form_token_make_nonce(key0, slug, 1700000000, "00112233445566", tok2, sizeof tok2);
+	assert_string_equal(tok2, "");
+	/* Two forms rendered in the same second get different tokens, both valid. */
+	raqib_form_token_make(key0, slug, 1700000000, tok2, sizeof tok2);
+	assert_int_equal(strlen(tok2), strlen(pinned_token));
+	assert_string_not_equal(tok2, pinned_token);
+	assert_int_equal(raqib_form_token_check(key0, slug, tok2, 1700000010, 3, 3600, NULL), 0);
 	assert_int_equal(raqib_form_token_check(key0, slug, tok, 1700000010, 3, 3600, &issued), 0);
 	assert_int_equal(issued, 1700000000);
 	assert_int_equal(raqib_form_token_check(key0, slug, tok, 1700000003, 3, 3600, NULL), 0);
@@ -263,7 +274,7 @@ static void test_token_pinned_and_round_trip(void **state)
 
 static void test_token_tampered(void **state)
 {
-	char tok[96], bad[128];
+	char tok[128], bad[128];
 	const int64_t t = 1700000000, now = t + 60;
 	size_t i, n;
 
@@ -300,7 +311,7 @@ static void test_token_tampered(void **state)
 
 static void test_token_timing(void **state)
 {
-	char tok[96];
+	char tok[128];
 	const int64_t t = 1700000000;
 	int64_t issued = 0;
 
@@ -328,7 +339,7 @@ static void test_token_garbage(void **state)
 		" 1700000000.7e526d71.554136944e6bb6a7ec6487a773f7f6ca65de898a0c4d9aeb1ea91c227406edc8",
 		"\xff\xfe\x80", "1700000000.\xd9\x85.x",
 	};
-	char tok[96], part[96];
+	char tok[128], part[128];
 	size_t i, n;
 	int64_t issued = 42;
 
