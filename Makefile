@@ -11,12 +11,12 @@
 #   make deps       apt-get install the Debian packages that are missing
 
 CC      ?= cc
-PKGS     = libutf8proc jansson inih libcjson libmicrohttpd sqlite3 libsodium
+PKGS     = libutf8proc jansson inih libcjson libmicrohttpd sqlite3 libsodium libcurl
 CFLAGS_BASE = -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow \
 	-Wconversion -Wno-sign-conversion -Wstrict-prototypes -Iinclude -Isrc
 OPT     ?= -O2 -g
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lutf8proc -ljansson -linih -lcjson -lmicrohttpd -lsqlite3 -lsodium)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lutf8proc -ljansson -linih -lcjson -lmicrohttpd -lsqlite3 -lsodium -lcurl)
 CFLAGS  += $(CFLAGS_BASE) $(OPT) $(PKG_CFLAGS)
 LDLIBS  += $(PKG_LIBS) -llinear -lstemmer -lm -lpthread
 
@@ -33,10 +33,10 @@ TESTS   := $(TEST_SRC:src/%.c=$(B)/tests/%)
 # Debian packages: build, tests, benchmark reference, fuzzing.
 DEB_PKGS = gcc make pkg-config libutf8proc-dev libjansson-dev libcjson-dev libinih-dev \
 	libcmocka-dev liblinear-dev libstemmer-dev jq clang time python3 fasttext \
-	libmicrohttpd-dev libsqlite3-dev libsodium-dev sqlite3 curl wrk nginx-light \
+	libmicrohttpd-dev libsqlite3-dev libsodium-dev libcurl4-openssl-dev sqlite3 curl wrk nginx-light \
 	chromium fonts-noto-core wamerican
 
-.PHONY: all deps run test unit rules-test cli-test models-test http-test browser-test asan fuzz fuzz-quick bench bench-http eval eval-fasttext idf models clean
+.PHONY: all deps run test unit rules-test cli-test models-test http-test browser-test admin-test asan fuzz fuzz-quick bench bench-http eval eval-fasttext idf models clean
 
 all: $(B)/raqib
 
@@ -93,6 +93,10 @@ models-test: $(B)/raqib
 http-test: $(B)/raqib
 	python3 tests/http_test.py $(B)/raqib
 
+# The editors' desk (docs/admin.md): users, sessions, queue, audit, export.
+admin-test: $(B)/raqib
+	python3 tests/admin_test.py $(B)/raqib
+
 # Playwright (playwright-core from npm) driving Debian's chromium.
 browser-test: $(B)/raqib
 	sh tests/browser/run.sh $(B)/raqib
@@ -100,7 +104,7 @@ browser-test: $(B)/raqib
 # The whole suite once more under AddressSanitizer + UndefinedBehaviorSanitizer.
 asan:
 	$(MAKE) --no-print-directory B=build/asan OPT="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
-	  LDFLAGS="-fsanitize=address,undefined" unit rules-test cli-test
+	  LDFLAGS="-fsanitize=address,undefined" unit rules-test cli-test http-test
 
 # deps first, then a fresh make: pkg-config only answers once packages exist
 run: deps
@@ -109,7 +113,7 @@ run: deps
 
 test: deps
 	$(MAKE) --no-print-directory all
-	$(MAKE) --no-print-directory unit rules-test cli-test models-test
+	$(MAKE) --no-print-directory unit rules-test cli-test models-test http-test browser-test
 	$(MAKE) --no-print-directory asan
 	$(MAKE) --no-print-directory fuzz-quick
 	@echo "make test: all passed"

@@ -36,7 +36,13 @@ if [ -n "$missing" ]; then
 		DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends $missing ||
 		die "cannot install$missing"
 fi
-command -v node >/dev/null 2>&1 || die "node is missing (apt-get install nodejs npm)"
+if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+	echo "browser-test: installing nodejs npm"
+	SUDO=; [ "$(id -u)" = 0 ] || SUDO=sudo
+	$SUDO apt-get update -qq &&
+		DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends nodejs npm ||
+		die "node/npm missing and cannot be installed"
+fi
 
 # playwright-core, pinned by the lock file; reinstalled only when it changes.
 if ! cmp -s "$HERE/package-lock.json" "$NODE_DIR/package-lock.json" ||
