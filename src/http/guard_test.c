@@ -274,7 +274,7 @@ static void test_token_pinned_and_round_trip(void **state)
 
 static void test_token_tampered(void **state)
 {
-	char tok[128], bad[128];
+	char tok[128], bad[160];
 	const int64_t t = 1700000000, now = t + 60;
 	size_t i, n;
 
