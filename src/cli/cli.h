@@ -26,6 +26,8 @@ int cmd_check(int argc, char **argv);
 int cmd_train(int argc, char **argv);
 int cmd_eval(int argc, char **argv);
 int cmd_serve(int argc, char **argv);
+int cmd_user(int argc, char **argv);
+int cmd_export_feedback(int argc, char **argv);
 
 /* The readable report of one item (human.c). `color`: ANSI bold red for
  * the offending spans; otherwise they are bracketed ⟦…⟧. */

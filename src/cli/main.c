@@ -20,6 +20,8 @@ static const cli_verb verbs[] = {
 	{"train", cmd_train, "fit one rule's model on a labelled TSV"},
 	{"eval", cmd_eval, "score a labelled TSV with one rule's model"},
 	{"serve", cmd_serve, "run the comment server (docs/http.md)"},
+	{"user", cmd_user, "add, list or disable editors' desk accounts"},
+	{"export-feedback", cmd_export_feedback, "editors' decisions as training TSV"},
 };
 
 #define NVERBS (sizeof verbs / sizeof verbs[0])
@@ -37,7 +39,7 @@ static void usage(FILE *f)
 	      "\n"
 	      "commands:\n", f);
 	for (i = 0; i < NVERBS; i++)
-		fprintf(f, "  %-8s %s\n", verbs[i].name, verbs[i].summary);
+		fprintf(f, "  %-15s %s\n", verbs[i].name, verbs[i].summary);
 	fputs("\n"
 	      "options:\n"
 	      "  -h, --help     show this help (per command: raqib <command> --help)\n"

@@ -8,6 +8,7 @@
  * The lengths are written by the assembler (end label minus start label):
  * C cannot initialise a constant from the difference of two addresses.
  */
+#include "http/admin.h"
 #include "http/render.h"
 
 #include <stdint.h>
@@ -33,3 +34,5 @@
 
 __asm__(ASSETS_INCBIN(raqib_widget_js, "src/http/assets/widget.js"));
 __asm__(ASSETS_INCBIN(raqib_style_css, "src/http/assets/style.css"));
+__asm__(ASSETS_INCBIN(raqib_admin_js, "src/http/assets/admin.js"));
+__asm__(ASSETS_INCBIN(raqib_admin_css, "src/http/assets/admin.css"));

@@ -25,6 +25,7 @@
 
 typedef struct page_cache page_cache;
 typedef struct token_set token_set;
+typedef struct http_admin http_admin;
 
 /* A free list of verdicts: one per concurrent post, reused. */
 typedef struct verdict_pool {
@@ -54,6 +55,11 @@ struct raqib_server {
 	 * writer): a cached page made under an older generation is stale. */
 	atomic_uint_fast64_t gen;
 	atomic_int inflight;
+	/* Set at SIGTERM: new requests get 503 while those in progress
+	 * finish (MHD_quiesce_daemon races with epoll worker threads in
+	 * libmicrohttpd 0.9.75: "Failed to remove listen FD from epoll set"). */
+	atomic_bool stopping;
+	http_admin *admin;             /* the editors' desk (admin*.c) */
 };
 
 typedef struct http_req {
@@ -159,6 +165,15 @@ enum MHD_Result http_route_sitemap(http_ctx *x);
 enum MHD_Result http_route_api_comments(http_ctx *x);
 enum MHD_Result http_route_api_article(http_ctx *x);
 enum MHD_Result http_preflight(http_ctx *x, const char *allow);
+
+/* admin*.c: the editors' desk under /admin (docs/admin.md). */
+http_admin *http_admin_new(raqib_server *s);
+void http_admin_free(http_admin *a);
+/* Routes every /admin URL and the desk's static files; false = not ours. */
+bool http_admin_route(http_ctx *x, const char *url, enum MHD_Result *r);
+/* Tells the webhook (if configured) that a comment entered the queue. */
+void http_admin_notify_pending(raqib_server *s, const raqib_comment_row *c,
+			       const raqib_article *a);
 
 /* form.c: application/x-www-form-urlencoded */
 /* Finds `name` in the body and decodes it into the arena (percent escapes,

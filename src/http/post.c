@@ -460,6 +460,7 @@ int http_post_comment(raqib_server *s, const char *iphash, const char *slug,
 	if (raqib_status_public(out->row.status))
 		atomic_fetch_add(&s->gen, 1);
 	raqib_metrics_decision(&s->metrics, out->row.status, v);
+	http_admin_notify_pending(s, &out->row, &out->article);
 	http_verdict_give(s, v);
 	out->status = 201;
 	return 0;

@@ -428,6 +428,11 @@ static enum MHD_Result dispatch(http_ctx *x, const char *url)
 		rq->route = RAQIB_ROUTE_METRICS;
 		return is_get(m) ? route_metrics(x) : http_method_not_allowed(x, "GET, HEAD", false);
 	}
+	{
+		enum MHD_Result ar;
+		if (http_admin_route(x, url, &ar))
+			return ar;
+	}
 	rq->route = RAQIB_ROUTE_OTHER;
 	return http_html_error(x, 404, "الصفحة غير موجودة");
 }
@@ -547,6 +552,19 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 	x.c = c;
 	x.method = !strcmp(method, "HEAD") ? "GET" : method;
 
+	if (!rq && atomic_load(&s->stopping)) {
+		static const char msg[] = "shutting down\n";
+		struct MHD_Response *resp = MHD_create_response_from_buffer(
+			sizeof msg - 1, (void *)msg, MHD_RESPMEM_PERSISTENT);
+		enum MHD_Result qr;
+		if (!resp)
+			return MHD_NO;
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONNECTION, "close");
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_RETRY_AFTER, "5");
+		qr = MHD_queue_response(c, MHD_HTTP_SERVICE_UNAVAILABLE, resp);
+		MHD_destroy_response(resp);
+		return qr;
+	}
 	if (!rq) {
 		const char *cl;
 		rq = calloc(1, sizeof *rq);
@@ -691,6 +709,7 @@ static void server_free(raqib_server *s)
 	pthread_mutex_destroy(&s->vpool.mu);
 	http_cache_free(s->cache);
 	http_tokens_free(s->used_tokens);
+	http_admin_free(s->admin);
 	sodium_memzero(s->key, sizeof s->key);
 	free(s);
 }
@@ -757,7 +776,9 @@ int raqib_server_start(const raqib_server_conf *conf, const raqib_engine *eng,
 				       : NULL;
 	s->cache = http_cache_new();
 	s->used_tokens = http_tokens_new(1 << 16);
-	if (!s->rl_post || (conf->get_rate > 0 && !s->rl_get) || !s->cache || !s->used_tokens) {
+	s->admin = http_admin_new(s);
+	if (!s->rl_post || (conf->get_rate > 0 && !s->rl_get) || !s->cache || !s->used_tokens ||
+	    !s->admin) {
 		raqib_err_set(err, RAQIB_ENOMEM, "out of memory");
 		goto fail;
 	}
@@ -777,7 +798,7 @@ int raqib_server_start(const raqib_server_conf *conf, const raqib_engine *eng,
 				MHD_OPTION_CONNECTION_LIMIT, conf->max_connections,
 				MHD_OPTION_PER_IP_CONNECTION_LIMIT, conf->per_ip_connections,
 				MHD_OPTION_CONNECTION_TIMEOUT, conf->connection_timeout,
-				MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)64 * 1024,
+				MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)16 * 1024,
 				MHD_OPTION_LISTENING_ADDRESS_REUSE, 1,
 				MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
 				MHD_OPTION_END);
@@ -837,17 +858,16 @@ void raqib_server_stop(raqib_server *s)
 	if (!s)
 		return;
 	if (s->d) {
-		/* Stop accepting, then give the requests already in progress up
-		 * to 10 s to finish before the daemon closes every connection. */
-		MHD_socket fd = MHD_quiesce_daemon(s->d);
+		/* Refuse new requests (503), then give the requests already in
+		 * progress up to 10 s to finish before the daemon closes every
+		 * connection. */
+		atomic_store(&s->stopping, true);
 		deadline = http_mono_ns() + (int64_t)10 * 1000000000;
 		while (atomic_load(&s->inflight) > 0 && http_mono_ns() < deadline) {
 			struct timespec ts = {0, 10 * 1000000};
 			nanosleep(&ts, NULL);
 		}
 		MHD_stop_daemon(s->d);
-		if (fd != MHD_INVALID_SOCKET)
-			close(fd);
 	}
 	server_free(s);
 }

@@ -35,6 +35,13 @@ typedef struct raqib_server_conf {
 	unsigned ip_retention_days;   /* 0 = keep */
 	int64_t min_form_age, max_form_age, dup_window; /* seconds */
 	bool access_log;
+	bool secure_cookies;          /* session cookie marked Secure (behind TLS) */
+	/* [admin] */
+	int64_t session_idle;         /* seconds without a request before a session ends */
+	int64_t session_max;          /* seconds after sign-in a session ends regardless */
+	unsigned max_failures;        /* failed sign-ins per account or address ... */
+	int64_t lockout;              /* ... lock it for this many seconds */
+	char webhook_url[1024];       /* "" = no webhook */
 	/* [site] */
 	char site_name[256];
 	char base_url[512];           /* "" = http://<listen address> */

@@ -1,5 +1,5 @@
 /*
- * serverconf.c — the [server] and [site] sections of the INI file (libinih).
+ * serverconf.c — the [server], [site] and [admin] sections of the INI file (libinih).
  * Like [screening], unknown keys are errors: a misspelt rate limit silently
  * ignored would leave a site open to floods.
  */
@@ -37,6 +37,11 @@ void raqib_server_conf_defaults(raqib_server_conf *c)
 	c->max_form_age = 2 * 3600;
 	c->dup_window = 24 * 3600;
 	c->access_log = true;
+	c->secure_cookies = false;
+	c->session_idle = 30 * 60;
+	c->session_max = 12 * 3600;
+	c->max_failures = 5;
+	c->lockout = 900;
 	snprintf(c->site_name, sizeof c->site_name, "raqib");
 	snprintf(c->timezone, sizeof c->timezone, "Asia/Riyadh");
 	snprintf(c->terms, sizeof c->terms, "%s", default_terms);
@@ -179,12 +184,15 @@ static int server_key(sconf_ctx *x, const char *key, const char *val)
 			c->get_rate = d;
 		else
 			c->get_burst = d;
-	} else if (!strcmp(key, "trust_proxy") || !strcmp(key, "access_log")) {
+	} else if (!strcmp(key, "trust_proxy") || !strcmp(key, "access_log") ||
+		   !strcmp(key, "secure_cookies")) {
 		bool b;
 		if (parse_bool(val, &b))
 			SCONF_FAIL("%s must be true or false, not '%s'", key, val);
 		if (!strcmp(key, "trust_proxy"))
 			c->trust_proxy = b;
+		else if (!strcmp(key, "secure_cookies"))
+			c->secure_cookies = b;
 		else
 			c->access_log = b;
 	} else if (!strcmp(key, "embed_origins")) {
@@ -245,6 +253,28 @@ static int site_key(sconf_ctx *x, const char *key, const char *val)
 	return 1;
 }
 
+static int admin_key(sconf_ctx *x, const char *key, const char *val)
+{
+	raqib_server_conf *c = x->c;
+
+	if (0) {
+	}
+	UINT_KEY("session_idle", session_idle, 1, 30UL * 86400)
+	UINT_KEY("session_max", session_max, 1, 365UL * 86400)
+	UINT_KEY("max_failures", max_failures, 1, 1000)
+	UINT_KEY("lockout", lockout, 1, 30UL * 86400)
+	else if (!strcmp(key, "webhook_url")) {
+		if (strlen(val) >= sizeof c->webhook_url ||
+		    (*val && strncmp(val, "http://", 7) && strncmp(val, "https://", 8)) ||
+		    strpbrk(val, " \t\r\n"))
+			SCONF_FAIL("webhook_url must be an http:// or https:// URL, not '%s'", val);
+		snprintf(c->webhook_url, sizeof c->webhook_url, "%s", val);
+	} else {
+		SCONF_FAIL("unknown key '%s' in [admin]", key);
+	}
+	return 1;
+}
+
 static int sconf_handler(void *user, const char *section, const char *key, const char *val)
 {
 	sconf_ctx *x = user;
@@ -254,6 +284,8 @@ static int sconf_handler(void *user, const char *section, const char *key, const
 		rc = server_key(x, key, val);
 	else if (!strcmp(section, "site"))
 		rc = site_key(x, key, val);
+	else if (!strcmp(section, "admin"))
+		rc = admin_key(x, key, val);
 	snprintf(x->last_key, sizeof x->last_key, "%s", key);
 	return rc;
 }

@@ -164,4 +164,126 @@ int raqib_store_purge_ips(raqib_store *st, int64_t before, int64_t *purged, raqi
 /* Flushes the WAL into the database file (shutdown, tests). */
 int raqib_store_checkpoint(raqib_store *st, raqib_err *err);
 
+/* ------------------------------------------------------ the editors' desk */
+
+/* Returned (positive) when a row to create already exists. */
+#define RAQIB_STORE_EXISTS 2
+
+typedef struct raqib_user {
+	int64_t id;
+	const char *name;
+	const char *role;          /* "editor" or "admin" */
+	const char *pwhash;        /* crypto_pwhash_str (argon2id) string */
+	bool disabled;
+	int64_t created_at;
+} raqib_user;
+
+/* Adds an account (audit "user_add" by `actor`). 0 / EXISTS / <0. */
+int raqib_store_user_add(raqib_store *st, const char *name, const char *role,
+			 const char *pwhash, const char *actor, int64_t now, raqib_err *err);
+int raqib_store_user_get(raqib_store *st, const char *name, raqib_arena *ar,
+			 raqib_user *out, raqib_err *err); /* 0 / NOTFOUND / <0 */
+/* All accounts by name. */
+int raqib_store_user_list(raqib_store *st, raqib_arena *ar, raqib_user **out, size_t *n,
+			  raqib_err *err);
+/* Disables an account and ends its sessions (audit "user_disable").
+ * 0 / NOTFOUND / <0. */
+int raqib_store_user_disable(raqib_store *st, const char *name, const char *actor,
+			     int64_t now, raqib_err *err);
+
+/* Sessions are keyed by a hash of the cookie token: the database never holds
+ * a token that would sign someone in. */
+typedef struct raqib_session {
+	int64_t user_id;
+	const char *user;
+	const char *role;
+	const char *csrf;          /* the session's form token */
+	int64_t created_at;
+	int64_t last_seen;
+} raqib_session;
+
+int raqib_store_session_add(raqib_store *st, const char *token_hash, int64_t user_id,
+			    const char *csrf, int64_t now, raqib_err *err);
+/* 0 / NOTFOUND (no such session, or its account is disabled) / <0. */
+int raqib_store_session_get(raqib_store *st, const char *token_hash, raqib_arena *ar,
+			    raqib_session *out, raqib_err *err);
+int raqib_store_session_touch(raqib_store *st, const char *token_hash, int64_t now,
+			      raqib_err *err);
+int raqib_store_session_delete(raqib_store *st, const char *token_hash, raqib_err *err);
+/* Deletes sessions idle since before `idle_before` or created before
+ * `created_before`. */
+int raqib_store_session_purge(raqib_store *st, int64_t idle_before, int64_t created_before,
+			      raqib_err *err);
+
+/* The queue: comments filtered by status (-1 = any), rule (a reason's rule,
+ * NULL/"" = any) and article slug (NULL/"" = any), oldest first. */
+typedef struct raqib_queue_filter {
+	int status;
+	const char *rule;
+	const char *article;
+} raqib_queue_filter;
+
+int raqib_store_queue(raqib_store *st, const raqib_queue_filter *f, size_t offset,
+		      size_t limit, raqib_arena *ar, raqib_comment_row **out, size_t *n,
+		      size_t *total, raqib_err *err);
+
+/* The audit log filtered (0/NULL/"" = any), newest first. */
+typedef struct raqib_audit_filter {
+	int64_t comment_id;
+	const char *actor;
+	const char *action;
+	int64_t since;
+} raqib_audit_filter;
+
+int raqib_store_audit_query(raqib_store *st, const raqib_audit_filter *f, size_t offset,
+			    size_t limit, raqib_arena *ar, raqib_audit_row **out, size_t *n,
+			    size_t *total, raqib_err *err);
+
+/* Bans the author of a comment (its name and IP hash) until `until`; the
+ * audit event names the comment. 0 / NOTFOUND / <0. */
+int raqib_store_ban_comment(raqib_store *st, int64_t comment_id, int64_t until,
+			    const char *actor, const char *reason, int64_t now, raqib_err *err);
+
+/* Statistics since a time. Editors' overturns come from the audit log: an
+ * editor taking a comment from pending to public is a false positive of
+ * every rule that held it ("approved"), from pending to rejected a
+ * confirmation ("rejected"), from public to rejected/unpublished a miss of
+ * the rule named by the editor's reason ("other" when the reason names none). */
+typedef struct raqib_stat_day {
+	char day[12];              /* "YYYY-MM-DD", process time zone */
+	int64_t n[5];              /* comments created that day, by current status */
+} raqib_stat_day;
+
+typedef struct raqib_stat_rule {
+	const char *rule;
+	int64_t held, approved, rejected, missed;
+} raqib_stat_rule;
+
+typedef struct raqib_stats {
+	raqib_stat_day *days;      /* oldest first, only days with comments */
+	size_t ndays;
+	raqib_stat_rule *rules;    /* by rule name */
+	size_t nrules;
+	int64_t queue;             /* pending now */
+	int64_t decided;           /* editors' decisions on held comments */
+	int64_t median_decision;   /* seconds from post to decision; -1 = none */
+} raqib_stats;
+
+int raqib_store_stats(raqib_store *st, int64_t since, raqib_arena *ar, raqib_stats *out,
+		      raqib_err *err);
+
+/* Every comment an editor decided (approve/reject/edit/unpublish) since a
+ * time: the status screening gave it, the one it has now, and the reason of
+ * the editor's last reject or unpublish. By comment id. */
+typedef struct raqib_feedback_row {
+	int64_t id;
+	const char *name, *text, *text_public, *reasons_json;
+	const char *reason;        /* "" when none */
+	int first_status;          /* raqib_comment_status at screening, -1 unknown */
+	raqib_comment_status status;
+} raqib_feedback_row;
+
+int raqib_store_feedback(raqib_store *st, int64_t since, raqib_arena *ar,
+			 raqib_feedback_row **out, size_t *n, raqib_err *err);
+
 #endif

@@ -101,6 +101,26 @@ static const char *const MIGRATIONS[] = {
 	");"
 	"CREATE INDEX bans_name ON bans(name) WHERE name <> '';"
 	"CREATE INDEX bans_ip ON bans(ip_hash) WHERE ip_hash <> '';",
+	/* 2: the editors' desk: accounts, sessions (token hashes only), audit
+	 * lookups by actor and time */
+	"CREATE TABLE users ("
+	"  id INTEGER PRIMARY KEY,"
+	"  name TEXT NOT NULL UNIQUE,"
+	"  role TEXT NOT NULL CHECK (role IN ('editor', 'admin')),"
+	"  pwhash TEXT NOT NULL,"
+	"  disabled INTEGER NOT NULL DEFAULT 0,"
+	"  created_at INTEGER NOT NULL"
+	");"
+	"CREATE TABLE sessions ("
+	"  token_hash TEXT PRIMARY KEY,"
+	"  user_id INTEGER NOT NULL REFERENCES users(id),"
+	"  csrf TEXT NOT NULL,"
+	"  created_at INTEGER NOT NULL,"
+	"  last_seen INTEGER NOT NULL"
+	");"
+	"CREATE INDEX sessions_user ON sessions(user_id);"
+	"CREATE INDEX audit_actor ON audit(actor, id);"
+	"CREATE INDEX audit_at ON audit(at);",
 };
 #define NMIGRATIONS ((int)(sizeof MIGRATIONS / sizeof MIGRATIONS[0]))
 
@@ -1556,4 +1576,803 @@ static int w_checkpoint(conn *w, void *p, raqib_err *err)
 int raqib_store_checkpoint(raqib_store *st, raqib_err *err)
 {
 	return submit(st, w_checkpoint, NULL, true, err);
+}
+
+/* ------------------------------------------------------ the editors' desk */
+
+/* The desk's queries are few per request and vary with the filters, so they
+ * are prepared per call instead of living in the SQL[] cache. */
+typedef struct sqlarg {
+	bool is_str;
+	int64_t i;
+	const char *s;
+} sqlarg;
+
+#define A_I(v) ((sqlarg){false, (v), NULL})
+#define A_S(v) ((sqlarg){true, 0, (v)})
+
+static sqlite3_stmt *adhoc(sqlite3 *db, const char *sql, const sqlarg *a, int na,
+			   raqib_err *err)
+{
+	sqlite3_stmt *s = NULL;
+	int rc = sqlite3_prepare_v2(db, sql, -1, &s, NULL);
+	if (rc != SQLITE_OK) {
+		db_fail(db, rc, err, "prepare");
+		sqlite3_finalize(s);
+		return NULL;
+	}
+	for (int i = 0; i < na; i++) {
+		if (a[i].is_str)
+			sqlite3_bind_text(s, i + 1, a[i].s ? a[i].s : "", -1, SQLITE_STATIC);
+		else
+			sqlite3_bind_int64(s, i + 1, a[i].i);
+	}
+	return s;
+}
+
+/* Runs a statement with no interesting rows; *changes may be NULL. */
+static int adhoc_exec(sqlite3 *db, const char *sql, const sqlarg *a, int na, int64_t *changes,
+		      raqib_err *err)
+{
+	sqlite3_stmt *s = adhoc(db, sql, a, na, err);
+	int rc;
+	if (!s)
+		return err ? err->code : RAQIB_EIO;
+	do
+		rc = sqlite3_step(s);
+	while (rc == SQLITE_ROW);
+	if (rc != SQLITE_DONE) {
+		rc = db_fail(db, rc, err, "write");
+		sqlite3_finalize(s);
+		return rc;
+	}
+	sqlite3_finalize(s);
+	if (changes)
+		*changes = sqlite3_changes64(db);
+	return 0;
+}
+
+/* ---- accounts */
+
+struct user_arg {
+	const char *name, *role, *pwhash, *actor;
+	int64_t now;
+};
+
+static int w_user_add(conn *w, void *p, raqib_err *err)
+{
+	struct user_arg *ua = p;
+	sqlarg a[] = {A_S(ua->name), A_S(ua->role), A_S(ua->pwhash), A_I(ua->now)};
+	sqlite3_stmt *s = adhoc(w->db, "INSERT INTO users (name, role, pwhash, created_at)"
+				       " VALUES (?1, ?2, ?3, ?4)", a, 4, err);
+	char *detail;
+	int rc;
+
+	if (!s)
+		return err ? err->code : RAQIB_EIO;
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_CONSTRAINT_UNIQUE || rc == SQLITE_CONSTRAINT_PRIMARYKEY) {
+		sqlite3_finalize(s);
+		return RAQIB_STORE_EXISTS;
+	}
+	if (rc != SQLITE_DONE) {
+		rc = db_fail(w->db, rc, err, "user add");
+		sqlite3_finalize(s);
+		return rc;
+	}
+	sqlite3_finalize(s);
+	detail = json_take(json_pack("{s:s,s:s}", "user", ua->name, "role", ua->role));
+	if (!detail)
+		return nomem(err);
+	rc = audit_add(w, ua->now, ua->actor, "user_add", 0, 0, "", "", detail, err);
+	free(detail);
+	return rc;
+}
+
+static bool role_ok(const char *r)
+{
+	return r && (!strcmp(r, "editor") || !strcmp(r, "admin"));
+}
+
+int raqib_store_user_add(raqib_store *st, const char *name, const char *role,
+			 const char *pwhash, const char *actor, int64_t now, raqib_err *err)
+{
+	struct user_arg ua = {name, role, pwhash, actor && *actor ? actor : "raqib", now};
+	if (!name || !*name || strlen(name) > 64 || !role_ok(role) || !pwhash || !*pwhash)
+		return raqib_err_set(err, RAQIB_EARG, "store: a user needs a name (1..64 bytes), "
+						      "a role (editor/admin) and a password hash");
+	return submit(st, w_user_add, &ua, false, err);
+}
+
+static int read_user(sqlite3_stmt *s, raqib_arena *ar, raqib_user *u, raqib_err *err)
+{
+	memset(u, 0, sizeof *u);
+	u->id = sqlite3_column_int64(s, 0);
+	u->disabled = sqlite3_column_int(s, 4) != 0;
+	u->created_at = sqlite3_column_int64(s, 5);
+	if (!(u->name = col_str(s, 1, ar)) || !(u->role = col_str(s, 2, ar)) ||
+	    !(u->pwhash = col_str(s, 3, ar)))
+		return nomem(err);
+	return 0;
+}
+
+#define USER_COLS "id, name, role, pwhash, disabled, created_at FROM users "
+
+int raqib_store_user_get(raqib_store *st, const char *name, raqib_arena *ar,
+			 raqib_user *out, raqib_err *err)
+{
+	sqlarg a[] = {A_S(name)};
+	conn *c;
+	sqlite3_stmt *s;
+	int rc;
+
+	if (pool_get(st, &c, err))
+		return err ? err->code : RAQIB_EIO;
+	if (!(s = adhoc(c->db, "SELECT " USER_COLS "WHERE name = ?1", a, 1, err))) {
+		rc = err ? err->code : RAQIB_EIO;
+		goto out;
+	}
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		rc = read_user(s, ar, out, err);
+	else if (rc == SQLITE_DONE)
+		rc = RAQIB_STORE_NOTFOUND;
+	else
+		rc = db_fail(c->db, rc, err, "user get");
+	sqlite3_finalize(s);
+out:
+	pool_put(st, c);
+	return rc;
+}
+
+int raqib_store_user_list(raqib_store *st, raqib_arena *ar, raqib_user **out, size_t *n,
+			  raqib_err *err)
+{
+	conn *c;
+	sqlite3_stmt *s;
+	size_t cap = 0;
+	int rc;
+
+	*out = NULL;
+	*n = 0;
+	if (pool_get(st, &c, err))
+		return err ? err->code : RAQIB_EIO;
+	if (!(s = adhoc(c->db, "SELECT " USER_COLS "ORDER BY name", NULL, 0, err))) {
+		rc = err ? err->code : RAQIB_EIO;
+		goto out;
+	}
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		if (vec_push(ar, (void **)out, n, &cap, sizeof **out)) {
+			rc = nomem(err);
+			break;
+		}
+		if ((rc = read_user(s, ar, &(*out)[*n - 1], err)))
+			break;
+	}
+	if (rc == SQLITE_DONE)
+		rc = 0;
+	else if (rc > 0)
+		rc = db_fail(c->db, rc, err, "user list");
+	sqlite3_finalize(s);
+out:
+	pool_put(st, c);
+	if (rc)
+		*n = 0;
+	return rc;
+}
+
+static int w_user_disable(conn *w, void *p, raqib_err *err)
+{
+	struct user_arg *ua = p;
+	sqlarg a[] = {A_S(ua->name)};
+	int64_t ch = 0;
+	char *detail;
+	int rc;
+
+	if ((rc = adhoc_exec(w->db, "UPDATE users SET disabled = 1 WHERE name = ?1", a, 1, &ch,
+			     err)))
+		return rc;
+	if (!ch)
+		return RAQIB_STORE_NOTFOUND;
+	if ((rc = adhoc_exec(w->db, "DELETE FROM sessions WHERE user_id ="
+				    " (SELECT id FROM users WHERE name = ?1)", a, 1, NULL, err)))
+		return rc;
+	detail = json_take(json_pack("{s:s}", "user", ua->name));
+	if (!detail)
+		return nomem(err);
+	rc = audit_add(w, ua->now, ua->actor, "user_disable", 0, 0, "", "", detail, err);
+	free(detail);
+	return rc;
+}
+
+int raqib_store_user_disable(raqib_store *st, const char *name, const char *actor,
+			     int64_t now, raqib_err *err)
+{
+	struct user_arg ua = {name, NULL, NULL, actor && *actor ? actor : "raqib", now};
+	if (!name || !*name)
+		return RAQIB_STORE_NOTFOUND;
+	return submit(st, w_user_disable, &ua, false, err);
+}
+
+/* ---- sessions */
+
+struct sql_arg {
+	const char *sql;
+	sqlarg a[4];
+	int na;
+};
+
+static int w_sql(conn *w, void *p, raqib_err *err)
+{
+	struct sql_arg *sa = p;
+	return adhoc_exec(w->db, sa->sql, sa->a, sa->na, NULL, err);
+}
+
+int raqib_store_session_add(raqib_store *st, const char *token_hash, int64_t user_id,
+			    const char *csrf, int64_t now, raqib_err *err)
+{
+	struct sql_arg sa = {"INSERT INTO sessions (token_hash, user_id, csrf, created_at,"
+			     " last_seen) VALUES (?1, ?2, ?3, ?4, ?4)",
+			     {A_S(token_hash), A_I(user_id), A_S(csrf), A_I(now)}, 4};
+	return submit(st, w_sql, &sa, false, err);
+}
+
+int raqib_store_session_get(raqib_store *st, const char *token_hash, raqib_arena *ar,
+			    raqib_session *out, raqib_err *err)
+{
+	sqlarg a[] = {A_S(token_hash)};
+	conn *c;
+	sqlite3_stmt *s;
+	int rc;
+
+	memset(out, 0, sizeof *out);
+	if (pool_get(st, &c, err))
+		return err ? err->code : RAQIB_EIO;
+	if (!(s = adhoc(c->db, "SELECT s.user_id, u.name, u.role, s.csrf, s.created_at,"
+			       " s.last_seen FROM sessions s JOIN users u ON u.id = s.user_id"
+			       " WHERE s.token_hash = ?1 AND u.disabled = 0", a, 1, err))) {
+		rc = err ? err->code : RAQIB_EIO;
+		goto out;
+	}
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		rc = 0;
+		out->user_id = sqlite3_column_int64(s, 0);
+		out->created_at = sqlite3_column_int64(s, 4);
+		out->last_seen = sqlite3_column_int64(s, 5);
+		if (!(out->user = col_str(s, 1, ar)) || !(out->role = col_str(s, 2, ar)) ||
+		    !(out->csrf = col_str(s, 3, ar)))
+			rc = nomem(err);
+	} else if (rc == SQLITE_DONE) {
+		rc = RAQIB_STORE_NOTFOUND;
+	} else {
+		rc = db_fail(c->db, rc, err, "session get");
+	}
+	sqlite3_finalize(s);
+out:
+	pool_put(st, c);
+	return rc;
+}
+
+int raqib_store_session_touch(raqib_store *st, const char *token_hash, int64_t now,
+			      raqib_err *err)
+{
+	struct sql_arg sa = {"UPDATE sessions SET last_seen = max(last_seen, ?2)"
+			     " WHERE token_hash = ?1", {A_S(token_hash), A_I(now)}, 2};
+	return submit(st, w_sql, &sa, false, err);
+}
+
+int raqib_store_session_delete(raqib_store *st, const char *token_hash, raqib_err *err)
+{
+	struct sql_arg sa = {"DELETE FROM sessions WHERE token_hash = ?1", {A_S(token_hash)}, 1};
+	return submit(st, w_sql, &sa, false, err);
+}
+
+int raqib_store_session_purge(raqib_store *st, int64_t idle_before, int64_t created_before,
+			      raqib_err *err)
+{
+	struct sql_arg sa = {"DELETE FROM sessions WHERE last_seen < ?1 OR created_at < ?2",
+			     {A_I(idle_before), A_I(created_before)}, 2};
+	return submit(st, w_sql, &sa, false, err);
+}
+
+/* ---- the queue */
+
+/* Appends " AND ..." conditions to `sql` and their arguments to `a`. */
+static int queue_where(raqib_buf *sql, const raqib_queue_filter *f, sqlarg *a, int *na)
+{
+	int rc = raqib_buf_adds(sql, " WHERE 1");
+	if (f && f->status >= 0) {
+		a[*na] = A_I(f->status);
+		rc |= raqib_buf_addf(sql, " AND c.status = ?%d", ++*na);
+	}
+	if (f && f->rule && *f->rule) {
+		a[*na] = A_S(f->rule);
+		rc |= raqib_buf_addf(sql, " AND json_valid(c.reasons) AND EXISTS (SELECT 1 FROM"
+					  " json_each(CASE WHEN json_valid(c.reasons) THEN c.reasons"
+					  " ELSE '[]' END) j WHERE json_extract(j.value, '$.rule')"
+					  " = ?%d)", ++*na);
+	}
+	if (f && f->article && *f->article) {
+		a[*na] = A_S(f->article);
+		rc |= raqib_buf_addf(sql, " AND a.slug = ?%d", ++*na);
+	}
+	return rc;
+}
+
+int raqib_store_queue(raqib_store *st, const raqib_queue_filter *f, size_t offset,
+		      size_t limit, raqib_arena *ar, raqib_comment_row **out, size_t *n,
+		      size_t *total, raqib_err *err)
+{
+	raqib_buf q, cq;
+	sqlarg a[6];
+	int na = 0, rc;
+	size_t cap = 0;
+	int64_t cnt = 0;
+	conn *c = NULL;
+	sqlite3_stmt *s = NULL;
+
+	*out = NULL;
+	*n = 0;
+	if (total)
+		*total = 0;
+	raqib_buf_init(&q, 1 << 16);
+	raqib_buf_init(&cq, 1 << 16);
+	if (raqib_buf_adds(&cq, "SELECT count(*) FROM comments c JOIN articles a ON a.id ="
+				" c.article_id") ||
+	    queue_where(&cq, f, a, &na) || raqib_buf_adds(&q, "SELECT " COMMENT_COLS)) {
+		rc = nomem(err);
+		goto done;
+	}
+	na = 0;
+	if (queue_where(&q, f, a, &na) ||
+	    raqib_buf_addf(&q, " ORDER BY c.created_at, c.id LIMIT ?%d OFFSET ?%d", na + 1,
+			   na + 2)) {
+		rc = nomem(err);
+		goto done;
+	}
+	a[na] = A_I(clamp_i64(limit));
+	a[na + 1] = A_I(clamp_i64(offset));
+	if ((rc = pool_get(st, &c, err)))
+		goto done;
+	if ((rc = run(c, S_BEGIN_R, err, "begin")))
+		goto done;
+	if (!(s = adhoc(c->db, cq.data, a, na, err))) {
+		rc = err ? err->code : RAQIB_EIO;
+		goto done;
+	}
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		cnt = sqlite3_column_int64(s, 0);
+	else if ((rc = db_fail(c->db, rc, err, "queue count")))
+		goto done;
+	sqlite3_finalize(s);
+	if (!(s = adhoc(c->db, q.data, a, na + 2, err))) {
+		rc = err ? err->code : RAQIB_EIO;
+		goto done;
+	}
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		if (vec_push(ar, (void **)out, n, &cap, sizeof **out)) {
+			rc = nomem(err);
+			break;
+		}
+		if ((rc = read_comment(s, ar, &(*out)[*n - 1], err)))
+			break;
+	}
+	if (rc == SQLITE_DONE)
+		rc = 0;
+	else if (rc > 0)
+		rc = db_fail(c->db, rc, err, "queue");
+	if (!rc)
+		rc = run(c, S_COMMIT, err, "commit");
+	if (total)
+		*total = cnt < 0 ? 0 : (size_t)cnt;
+done:
+	sqlite3_finalize(s);
+	if (c)
+		pool_put(st, c);
+	raqib_buf_free(&q);
+	raqib_buf_free(&cq);
+	if (rc)
+		*n = 0;
+	return rc;
+}
+
+/* ---- audit */
+
+static int audit_where(raqib_buf *sql, const raqib_audit_filter *f, sqlarg *a, int *na)
+{
+	int rc = raqib_buf_adds(sql, " WHERE 1");
+	if (f && f->comment_id) {
+		a[*na] = A_I(f->comment_id);
+		rc |= raqib_buf_addf(sql, " AND comment_id = ?%d", ++*na);
+	}
+	if (f && f->actor && *f->actor) {
+		a[*na] = A_S(f->actor);
+		rc |= raqib_buf_addf(sql, " AND actor = ?%d", ++*na);
+	}
+	if (f && f->action && *f->action) {
+		a[*na] = A_S(f->action);
+		rc |= raqib_buf_addf(sql, " AND action = ?%d", ++*na);
+	}
+	if (f && f->since) {
+		a[*na] = A_I(f->since);
+		rc |= raqib_buf_addf(sql, " AND at >= ?%d", ++*na);
+	}
+	return rc;
+}
+
+int raqib_store_audit_query(raqib_store *st, const raqib_audit_filter *f, size_t offset,
+			    size_t limit, raqib_arena *ar, raqib_audit_row **out, size_t *n,
+			    size_t *total, raqib_err *err)
+{
+	raqib_buf q, cq;
+	sqlarg a[8];
+	int na = 0, rc;
+	size_t cap = 0;
+	int64_t cnt = 0;
+	conn *c = NULL;
+	sqlite3_stmt *s = NULL;
+
+	*out = NULL;
+	*n = 0;
+	if (total)
+		*total = 0;
+	raqib_buf_init(&q, 1 << 16);
+	raqib_buf_init(&cq, 1 << 16);
+	if (raqib_buf_adds(&cq, "SELECT count(*) FROM audit") || audit_where(&cq, f, a, &na) ||
+	    raqib_buf_adds(&q, "SELECT " AUDIT_COLS)) {
+		rc = nomem(err);
+		goto done;
+	}
+	na = 0;
+	if (audit_where(&q, f, a, &na) ||
+	    raqib_buf_addf(&q, " ORDER BY id DESC LIMIT ?%d OFFSET ?%d", na + 1, na + 2)) {
+		rc = nomem(err);
+		goto done;
+	}
+	a[na] = A_I(clamp_i64(limit));
+	a[na + 1] = A_I(clamp_i64(offset));
+	if ((rc = pool_get(st, &c, err)))
+		goto done;
+	if ((rc = run(c, S_BEGIN_R, err, "begin")))
+		goto done;
+	if (!(s = adhoc(c->db, cq.data, a, na, err))) {
+		rc = err ? err->code : RAQIB_EIO;
+		goto done;
+	}
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		cnt = sqlite3_column_int64(s, 0);
+	else if ((rc = db_fail(c->db, rc, err, "audit count")))
+		goto done;
+	sqlite3_finalize(s);
+	if (!(s = adhoc(c->db, q.data, a, na + 2, err))) {
+		rc = err ? err->code : RAQIB_EIO;
+		goto done;
+	}
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		raqib_audit_row *r;
+		if (vec_push(ar, (void **)out, n, &cap, sizeof **out)) {
+			rc = nomem(err);
+			break;
+		}
+		r = &(*out)[*n - 1];
+		r->id = sqlite3_column_int64(s, 0);
+		r->at = sqlite3_column_int64(s, 1);
+		r->comment_id = sqlite3_column_int64(s, 4);
+		r->article_id = sqlite3_column_int64(s, 5);
+		if (!(r->actor = col_str(s, 2, ar)) || !(r->action = col_str(s, 3, ar)) ||
+		    !(r->before = col_str(s, 6, ar)) || !(r->after = col_str(s, 7, ar)) ||
+		    !(r->detail = col_str(s, 8, ar))) {
+			rc = nomem(err);
+			break;
+		}
+	}
+	if (rc == SQLITE_DONE)
+		rc = 0;
+	else if (rc > 0)
+		rc = db_fail(c->db, rc, err, "audit query");
+	if (!rc)
+		rc = run(c, S_COMMIT, err, "commit");
+	if (total)
+		*total = cnt < 0 ? 0 : (size_t)cnt;
+done:
+	sqlite3_finalize(s);
+	if (c)
+		pool_put(st, c);
+	raqib_buf_free(&q);
+	raqib_buf_free(&cq);
+	if (rc)
+		*n = 0;
+	return rc;
+}
+
+/* ---- statistics */
+
+/* An editor's decision on a comment: its status before and after, from the
+ * audit JSON (only editors' rows: screening's "before" is ""). */
+#define EDITOR_EVENTS                                                             \
+	"SELECT a.comment_id AS cid, a.detail AS detail,"                          \
+	" json_extract(a.before, '$.status') AS b, json_extract(a.after, '$.status') AS f" \
+	" FROM audit a WHERE a.actor <> 'raqib' AND a.comment_id > 0 AND a.at >= ?1"  \
+	" AND json_valid(a.before) AND json_valid(a.after)"
+
+#define HOLD_RULES                                                                 \
+	" SELECT DISTINCT json_extract(j.value, '$.rule') FROM comments c2,"          \
+	" json_each(CASE WHEN json_valid(c2.reasons) THEN c2.reasons ELSE '[]' END) j" \
+	" WHERE c2.id = e.cid AND json_extract(j.value, '$.action') = 'hold'"
+
+static const char *const STATS_RULES_SQL =
+	"WITH e AS (" EDITOR_EVENTS "),"
+	" held AS (SELECT json_extract(j.value, '$.rule') AS rule, count(DISTINCT c.id) AS n"
+	"   FROM comments c, json_each(CASE WHEN json_valid(c.reasons) THEN c.reasons"
+	"   ELSE '[]' END) j WHERE c.created_at >= ?1 AND"
+	"   json_extract(j.value, '$.action') = 'hold' GROUP BY 1),"
+	" fp AS (SELECT r.rule AS rule, count(DISTINCT e.cid) AS n FROM e,"
+	"   (SELECT c2.id AS cid, json_extract(j.value, '$.rule') AS rule FROM comments c2,"
+	"   json_each(CASE WHEN json_valid(c2.reasons) THEN c2.reasons ELSE '[]' END) j"
+	"   WHERE json_extract(j.value, '$.action') = 'hold') r"
+	"   WHERE r.cid = e.cid AND e.b = 'pending' AND e.f IN ('published', 'shortened')"
+	"   GROUP BY 1),"
+	" tp AS (SELECT r.rule AS rule, count(DISTINCT e.cid) AS n FROM e,"
+	"   (SELECT c2.id AS cid, json_extract(j.value, '$.rule') AS rule FROM comments c2,"
+	"   json_each(CASE WHEN json_valid(c2.reasons) THEN c2.reasons ELSE '[]' END) j"
+	"   WHERE json_extract(j.value, '$.action') = 'hold') r"
+	"   WHERE r.cid = e.cid AND e.b = 'pending' AND e.f = 'rejected' GROUP BY 1),"
+	" miss AS (SELECT CASE WHEN e.detail IN ('honeypot', 'spam', 'insult', 'hate',"
+	"   'off_topic', 'dialect', 'foreign', 'pseudonym', 'phone') THEN e.detail"
+	"   ELSE 'other' END AS rule, count(DISTINCT e.cid) AS n FROM e"
+	"   WHERE e.b IN ('published', 'shortened') AND e.f IN ('rejected', 'unpublished')"
+	"   GROUP BY 1),"
+	" rules AS (SELECT rule FROM held UNION SELECT rule FROM fp UNION SELECT rule FROM tp"
+	"   UNION SELECT rule FROM miss)"
+	" SELECT rules.rule, coalesce(held.n, 0), coalesce(fp.n, 0), coalesce(tp.n, 0),"
+	" coalesce(miss.n, 0) FROM rules LEFT JOIN held USING (rule) LEFT JOIN fp USING (rule)"
+	" LEFT JOIN tp USING (rule) LEFT JOIN miss USING (rule)"
+	" WHERE rules.rule IS NOT NULL ORDER BY rules.rule";
+
+/* The first decision an editor took on each held comment. */
+static const char *const STATS_DELAY_SQL =
+	"SELECT min(a.at) - c.created_at FROM audit a JOIN comments c ON c.id = a.comment_id"
+	" WHERE a.actor <> 'raqib' AND a.at >= ?1 AND json_valid(a.before)"
+	" AND json_valid(a.after) AND json_extract(a.before, '$.status') = 'pending'"
+	" AND json_extract(a.after, '$.status') <> 'pending' GROUP BY a.comment_id ORDER BY 1";
+
+int raqib_store_stats(raqib_store *st, int64_t since, raqib_arena *ar, raqib_stats *out,
+		      raqib_err *err)
+{
+	sqlarg a[] = {A_I(since)};
+	conn *c;
+	sqlite3_stmt *s = NULL;
+	size_t cap = 0, dcap = 0, ndelay = 0;
+	int64_t *delays = NULL;
+	int rc;
+
+	memset(out, 0, sizeof *out);
+	out->median_decision = -1;
+	if (pool_get(st, &c, err))
+		return err ? err->code : RAQIB_EIO;
+	if ((rc = run(c, S_BEGIN_R, err, "begin")))
+		goto done;
+	/* per day by status */
+	if (!(s = adhoc(c->db, "SELECT date(created_at, 'unixepoch', 'localtime'), status,"
+			       " count(*) FROM comments WHERE created_at >= ?1 GROUP BY 1, 2"
+			       " ORDER BY 1", a, 1, err))) {
+		rc = err ? err->code : RAQIB_EIO;
+		goto done;
+	}
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		const char *d = (const char *)sqlite3_column_text(s, 0);
+		int stt = sqlite3_column_int(s, 1);
+		if (!d)
+			continue;
+		if (!out->ndays || strcmp(out->days[out->ndays - 1].day, d)) {
+			if (vec_push(ar, (void **)&out->days, &out->ndays, &cap, sizeof *out->days)) {
+				rc = nomem(err);
+				goto done;
+			}
+			memset(&out->days[out->ndays - 1], 0, sizeof *out->days);
+			snprintf(out->days[out->ndays - 1].day, sizeof out->days[0].day, "%s", d);
+		}
+		if (status_ok(stt))
+			out->days[out->ndays - 1].n[stt] += sqlite3_column_int64(s, 2);
+	}
+	if (rc != SQLITE_DONE) {
+		rc = db_fail(c->db, rc, err, "stats per day");
+		goto done;
+	}
+	sqlite3_finalize(s);
+	/* per rule */
+	cap = 0;
+	if (!(s = adhoc(c->db, STATS_RULES_SQL, a, 1, err))) {
+		rc = err ? err->code : RAQIB_EIO;
+		goto done;
+	}
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		raqib_stat_rule *r;
+		if (vec_push(ar, (void **)&out->rules, &out->nrules, &cap, sizeof *out->rules)) {
+			rc = nomem(err);
+			goto done;
+		}
+		r = &out->rules[out->nrules - 1];
+		if (!(r->rule = col_str(s, 0, ar))) {
+			rc = nomem(err);
+			goto done;
+		}
+		r->held = sqlite3_column_int64(s, 1);
+		r->approved = sqlite3_column_int64(s, 2);
+		r->rejected = sqlite3_column_int64(s, 3);
+		r->missed = sqlite3_column_int64(s, 4);
+	}
+	if (rc != SQLITE_DONE) {
+		rc = db_fail(c->db, rc, err, "stats per rule");
+		goto done;
+	}
+	sqlite3_finalize(s);
+	/* time to decision */
+	if (!(s = adhoc(c->db, STATS_DELAY_SQL, a, 1, err))) {
+		rc = err ? err->code : RAQIB_EIO;
+		goto done;
+	}
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		if (vec_push(ar, (void **)&delays, &ndelay, &dcap, sizeof *delays)) {
+			rc = nomem(err);
+			goto done;
+		}
+		delays[ndelay - 1] = sqlite3_column_int64(s, 0);
+	}
+	if (rc != SQLITE_DONE) {
+		rc = db_fail(c->db, rc, err, "stats delay");
+		goto done;
+	}
+	sqlite3_finalize(s);
+	s = NULL;
+	out->decided = (int64_t)ndelay;
+	if (ndelay)
+		out->median_decision = ndelay % 2 ? delays[ndelay / 2]
+						  : (delays[ndelay / 2 - 1] + delays[ndelay / 2]) / 2;
+	if (!(s = stmt(c, S_C_COUNT_STATUS, err))) {
+		rc = err ? err->code : RAQIB_EIO;
+		goto done;
+	}
+	bind_i64(s, 1, RAQIB_CS_PENDING);
+	rc = scalar(c, s, &out->queue, err, "queue size");
+	s = NULL;
+	if (!rc)
+		rc = run(c, S_COMMIT, err, "commit");
+done:
+	if (s && s != c->st[S_C_COUNT_STATUS])
+		sqlite3_finalize(s);
+	pool_put(st, c);
+	return rc;
+}
+
+/* ---- feedback */
+
+static const char *const FEEDBACK_SQL =
+	"SELECT c.id, c.name, c.text, c.text_public, c.reasons, c.status,"
+	" (SELECT json_extract(s.after, '$.status') FROM audit s WHERE s.comment_id = c.id"
+	"   AND s.action = 'screen' AND json_valid(s.after) ORDER BY s.id LIMIT 1),"
+	" coalesce((SELECT r.detail FROM audit r WHERE r.comment_id = c.id AND r.actor <> 'raqib'"
+	"   AND r.action IN ('reject', 'unpublish') ORDER BY r.id DESC LIMIT 1), '')"
+	" FROM comments c WHERE c.id IN (SELECT comment_id FROM audit WHERE at >= ?1"
+	"   AND actor <> 'raqib' AND comment_id > 0"
+	"   AND action IN ('approve', 'reject', 'edit', 'unpublish'))"
+	" ORDER BY c.id";
+
+int raqib_store_feedback(raqib_store *st, int64_t since, raqib_arena *ar,
+			 raqib_feedback_row **out, size_t *n, raqib_err *err)
+{
+	sqlarg a[] = {A_I(since)};
+	conn *c;
+	sqlite3_stmt *s;
+	size_t cap = 0;
+	int rc;
+
+	*out = NULL;
+	*n = 0;
+	if (pool_get(st, &c, err))
+		return err ? err->code : RAQIB_EIO;
+	if (!(s = adhoc(c->db, FEEDBACK_SQL, a, 1, err))) {
+		rc = err ? err->code : RAQIB_EIO;
+		goto out;
+	}
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		raqib_feedback_row *r;
+		const char *first = (const char *)sqlite3_column_text(s, 6);
+		if (vec_push(ar, (void **)out, n, &cap, sizeof **out)) {
+			rc = nomem(err);
+			break;
+		}
+		r = &(*out)[*n - 1];
+		r->id = sqlite3_column_int64(s, 0);
+		r->status = (raqib_comment_status)sqlite3_column_int(s, 5);
+		r->first_status = first ? raqib_status_from_name(first) : -1;
+		if (!(r->name = col_str(s, 1, ar)) || !(r->text = col_str(s, 2, ar)) ||
+		    !(r->text_public = col_str(s, 3, ar)) || !(r->reasons_json = col_str(s, 4, ar)) ||
+		    !(r->reason = col_str(s, 7, ar))) {
+			rc = nomem(err);
+			break;
+		}
+	}
+	if (rc == SQLITE_DONE)
+		rc = 0;
+	else if (rc > 0)
+		rc = db_fail(c->db, rc, err, "feedback");
+	sqlite3_finalize(s);
+out:
+	pool_put(st, c);
+	if (rc)
+		*n = 0;
+	return rc;
+}
+
+/* ---- bans from a comment */
+
+struct ban_comment_arg {
+	int64_t id, until, now;
+	const char *actor, *reason;
+};
+
+static int w_ban_comment(conn *w, void *p, raqib_err *err)
+{
+	struct ban_comment_arg *ba = p;
+	sqlarg a[] = {A_I(ba->id)};
+	sqlite3_stmt *s = adhoc(w->db, "SELECT name, ip_hash, article_id FROM comments WHERE id = ?1",
+				a, 1, err);
+	char *name = NULL, *ip = NULL, *detail = NULL;
+	int64_t article_id;
+	int rc;
+
+	if (!s)
+		return err ? err->code : RAQIB_EIO;
+	rc = sqlite3_step(s);
+	if (rc != SQLITE_ROW) {
+		rc = rc == SQLITE_DONE ? RAQIB_STORE_NOTFOUND : db_fail(w->db, rc, err, "ban comment");
+		sqlite3_finalize(s);
+		return rc;
+	}
+	name = strdup(sqlite3_column_text(s, 0) ? (const char *)sqlite3_column_text(s, 0) : "");
+	ip = strdup(sqlite3_column_text(s, 1) ? (const char *)sqlite3_column_text(s, 1) : "");
+	article_id = sqlite3_column_int64(s, 2);
+	sqlite3_finalize(s);
+	if (!name || !ip) {
+		rc = nomem(err);
+		goto out;
+	}
+	if (!*name && !*ip) {
+		rc = raqib_err_set(err, RAQIB_EARG, "store: comment %lld has no name or IP hash to ban",
+				   (long long)ba->id);
+		goto out;
+	}
+	{
+		sqlarg b[] = {A_S(name), A_S(ip), A_I(ba->until), A_S(ba->actor), A_S(ba->reason),
+			      A_I(ba->now)};
+		if ((rc = adhoc_exec(w->db, "INSERT INTO bans (name, ip_hash, until, actor, reason,"
+					    " created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+				     b, 6, NULL, err)))
+			goto out;
+	}
+	detail = json_take(json_pack("{s:s,s:s,s:I,s:s}", "name", name, "ip_hash", ip, "until",
+				     (json_int_t)ba->until, "reason", ba->reason ? ba->reason : ""));
+	if (!detail) {
+		rc = nomem(err);
+		goto out;
+	}
+	rc = audit_add(w, ba->now, ba->actor, "ban", ba->id, article_id, "", "", detail, err);
+out:
+	free(name);
+	free(ip);
+	free(detail);
+	return rc;
+}
+
+int raqib_store_ban_comment(raqib_store *st, int64_t comment_id, int64_t until,
+			    const char *actor, const char *reason, int64_t now, raqib_err *err)
+{
+	struct ban_comment_arg ba = {comment_id, until, now, actor, reason};
+	if (!actor || !*actor)
+		return raqib_err_set(err, RAQIB_EARG, "store: a ban needs an actor");
+	return submit(st, w_ban_comment, &ba, false, err);
 }

@@ -727,6 +727,201 @@ static void test_status_names(void **state)
 	assert_false(raqib_status_public(RAQIB_CS_PENDING));
 }
 
+/* ------------------------------------------------------ the editors' desk */
+
+static void test_users_sessions(void **state)
+{
+	fixture *f = *state;
+	raqib_err err = {0};
+	raqib_user u, *us;
+	raqib_session ses;
+	raqib_audit_row *au;
+	size_t n, total;
+
+	assert_int_equal(raqib_store_user_add(f->st, "hanan", "editor", "$argon2id$x", "cli", 10, &err), 0);
+	assert_int_equal(raqib_store_user_add(f->st, "hanan", "admin", "$argon2id$y", "cli", 11, &err),
+			 RAQIB_STORE_EXISTS);
+	assert_true(raqib_store_user_add(f->st, "bad", "root", "$h", "cli", 11, &err) < 0);
+	assert_int_equal(raqib_store_user_add(f->st, "amal", "admin", "$argon2id$z", "cli", 12, &err), 0);
+	assert_int_equal(raqib_store_user_get(f->st, "hanan", f->ar, &u, &err), 0);
+	assert_string_equal(u.role, "editor");
+	assert_string_equal(u.pwhash, "$argon2id$x");
+	assert_false(u.disabled);
+	assert_int_equal(raqib_store_user_get(f->st, "nobody", f->ar, &u, &err), RAQIB_STORE_NOTFOUND);
+	assert_int_equal(raqib_store_user_list(f->st, f->ar, &us, &n, &err), 0);
+	assert_int_equal(n, 2);
+	assert_string_equal(us[0].name, "amal");
+
+	/* a session works until its account is disabled */
+	assert_int_equal(raqib_store_session_add(f->st, "th1", u.id, "csrf1", 100, &err), 0);
+	assert_int_equal(raqib_store_session_get(f->st, "th1", f->ar, &ses, &err), 0);
+	assert_string_equal(ses.user, "hanan");
+	assert_string_equal(ses.csrf, "csrf1");
+	assert_int_equal(ses.last_seen, 100);
+	assert_int_equal(raqib_store_session_touch(f->st, "th1", 150, &err), 0);
+	assert_int_equal(raqib_store_session_get(f->st, "th1", f->ar, &ses, &err), 0);
+	assert_int_equal(ses.last_seen, 150);
+	assert_int_equal(raqib_store_session_get(f->st, "other", f->ar, &ses, &err),
+			 RAQIB_STORE_NOTFOUND);
+	assert_int_equal(raqib_store_user_disable(f->st, "hanan", "amal", 200, &err), 0);
+	assert_int_equal(raqib_store_session_get(f->st, "th1", f->ar, &ses, &err),
+			 RAQIB_STORE_NOTFOUND);
+	assert_int_equal(raqib_store_user_disable(f->st, "nobody", "amal", 200, &err),
+			 RAQIB_STORE_NOTFOUND);
+
+	/* purge by idle time and by age; delete */
+	assert_int_equal(raqib_store_user_get(f->st, "amal", f->ar, &u, &err), 0);
+	assert_int_equal(raqib_store_session_add(f->st, "old", u.id, "c", 100, &err), 0);
+	assert_int_equal(raqib_store_session_add(f->st, "new", u.id, "c", 1000, &err), 0);
+	assert_int_equal(raqib_store_session_add(f->st, "gone", u.id, "c", 1000, &err), 0);
+	assert_int_equal(raqib_store_session_purge(f->st, 500, 0, &err), 0);
+	assert_int_equal(raqib_store_session_get(f->st, "old", f->ar, &ses, &err), RAQIB_STORE_NOTFOUND);
+	assert_int_equal(raqib_store_session_get(f->st, "new", f->ar, &ses, &err), 0);
+	assert_int_equal(raqib_store_session_delete(f->st, "gone", &err), 0);
+	assert_int_equal(raqib_store_session_get(f->st, "gone", f->ar, &ses, &err), RAQIB_STORE_NOTFOUND);
+
+	/* accounts changes are audited */
+	raqib_audit_filter af = {0, "amal", "user_disable", 0};
+	assert_int_equal(raqib_store_audit_query(f->st, &af, 0, 10, f->ar, &au, &n, &total, &err), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(total, 1);
+	assert_non_null(strstr(au[0].detail, "hanan"));
+}
+
+static int64_t add_reasoned(fixture *f, int64_t art, raqib_comment_status st, const char *text,
+			    const char *reasons, int64_t now)
+{
+	raqib_comment_row c = {.article_id = art, .name = "سامي", .text = text, .status = st,
+			       .reasons_json = reasons, .ip_hash = "ip1", .text_hash = text};
+	raqib_err err = {0};
+	if (raqib_store_comment_add(f->st, &c, now, &err))
+		fail_msg("comment add: %s", err.msg);
+	return c.id;
+}
+
+#define R_INSULT "[{\"rule\":\"insult\",\"field\":\"text\",\"action\":\"hold\",\"score\":0.9,\"spans\":[[0,3]]}]"
+#define R_DIALECT "[{\"rule\":\"dialect\",\"field\":\"text\",\"action\":\"hold\",\"score\":0.8,\"spans\":[]}]"
+
+static void test_queue_filters(void **state)
+{
+	fixture *f = *state;
+	raqib_err err = {0};
+	int64_t a1 = put_article(f, "one", 0, 100), a2 = put_article(f, "two", 0, 100);
+	raqib_comment_row *rows;
+	size_t n, total;
+	raqib_queue_filter q = {RAQIB_CS_PENDING, NULL, NULL};
+
+	int64_t i1 = add_reasoned(f, a1, RAQIB_CS_PENDING, "غبي جدا", R_INSULT, 300);
+	int64_t i2 = add_reasoned(f, a2, RAQIB_CS_PENDING, "ده مش كده", R_DIALECT, 200);
+	add_reasoned(f, a1, RAQIB_CS_PUBLISHED, "تعليق", "[]", 250);
+	add_reasoned(f, a1, RAQIB_CS_PENDING, "broken", "not json", 260);
+
+	assert_int_equal(raqib_store_queue(f->st, &q, 0, 10, f->ar, &rows, &n, &total, &err), 0);
+	assert_int_equal(total, 3);
+	assert_int_equal(rows[0].id, i2); /* oldest first */
+	q.rule = "insult";
+	assert_int_equal(raqib_store_queue(f->st, &q, 0, 10, f->ar, &rows, &n, &total, &err), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(rows[0].id, i1);
+	q.rule = NULL;
+	q.article = "two";
+	assert_int_equal(raqib_store_queue(f->st, &q, 0, 10, f->ar, &rows, &n, &total, &err), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(rows[0].id, i2);
+	/* an injection attempt is only a value */
+	q.article = "two' OR 1=1 --";
+	assert_int_equal(raqib_store_queue(f->st, &q, 0, 10, f->ar, &rows, &n, &total, &err), 0);
+	assert_int_equal(n, 0);
+	q = (raqib_queue_filter){-1, NULL, NULL};
+	assert_int_equal(raqib_store_queue(f->st, &q, 1, 2, f->ar, &rows, &n, &total, &err), 0);
+	assert_int_equal(total, 4);
+	assert_int_equal(n, 2);
+}
+
+static void test_stats_feedback(void **state)
+{
+	fixture *f = *state;
+	raqib_err err = {0};
+	int64_t art = put_article(f, "one", 0, 100);
+	raqib_stats s;
+	raqib_feedback_row *fb;
+	size_t n;
+
+	int64_t fp = add_reasoned(f, art, RAQIB_CS_PENDING, "نص سليم", R_INSULT, 1000);
+	int64_t tp = add_reasoned(f, art, RAQIB_CS_PENDING, "غبي", R_INSULT, 1000);
+	int64_t miss = add_reasoned(f, art, RAQIB_CS_PUBLISHED, "فاتت", "[]", 1000);
+	add_reasoned(f, art, RAQIB_CS_PENDING, "ينتظر", R_DIALECT, 1000);
+	assert_int_equal(raqib_store_comment_set(f->st, fp, RAQIB_CS_PUBLISHED, NULL, "hanan",
+						 "approve", "", 1060, &err), 0);
+	assert_int_equal(raqib_store_comment_set(f->st, tp, RAQIB_CS_REJECTED, NULL, "hanan",
+						 "reject", "insult", 1300, &err), 0);
+	assert_int_equal(raqib_store_comment_set(f->st, miss, RAQIB_CS_UNPUBLISHED, NULL, "hanan",
+						 "unpublish", "hate", 1400, &err), 0);
+
+	assert_int_equal(raqib_store_stats(f->st, 0, f->ar, &s, &err), 0);
+	assert_int_equal(s.queue, 1);
+	assert_int_equal(s.decided, 2);
+	assert_int_equal(s.median_decision, (60 + 300) / 2);
+	assert_int_equal(s.ndays, 1);
+	assert_int_equal(s.days[0].n[RAQIB_CS_PENDING], 1);
+	assert_int_equal(s.days[0].n[RAQIB_CS_PUBLISHED], 1);
+	bool saw_insult = false, saw_hate = false;
+	for (size_t i = 0; i < s.nrules; i++) {
+		if (!strcmp(s.rules[i].rule, "insult")) {
+			saw_insult = true;
+			assert_int_equal(s.rules[i].held, 2);
+			assert_int_equal(s.rules[i].approved, 1);
+			assert_int_equal(s.rules[i].rejected, 1);
+		}
+		if (!strcmp(s.rules[i].rule, "hate")) {
+			saw_hate = true;
+			assert_int_equal(s.rules[i].missed, 1);
+		}
+	}
+	assert_true(saw_insult && saw_hate);
+	/* nothing decided after 2000 */
+	assert_int_equal(raqib_store_stats(f->st, 2000, f->ar, &s, &err), 0);
+	assert_int_equal(s.decided, 0);
+	assert_int_equal(s.median_decision, -1);
+
+	assert_int_equal(raqib_store_feedback(f->st, 0, f->ar, &fb, &n, &err), 0);
+	assert_int_equal(n, 3);
+	assert_int_equal(fb[0].id, fp);
+	assert_int_equal(fb[0].first_status, RAQIB_CS_PENDING);
+	assert_int_equal(fb[0].status, RAQIB_CS_PUBLISHED);
+	assert_string_equal(fb[1].reason, "insult");
+	assert_int_equal(fb[2].first_status, RAQIB_CS_PUBLISHED);
+	assert_string_equal(fb[2].reason, "hate");
+	assert_int_equal(raqib_store_feedback(f->st, 1350, f->ar, &fb, &n, &err), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(fb[0].id, miss);
+}
+
+static void test_ban_comment(void **state)
+{
+	fixture *f = *state;
+	raqib_err err = {0};
+	int64_t art = put_article(f, "one", 0, 100);
+	int64_t id = add_reasoned(f, art, RAQIB_CS_PENDING, "نص", "[]", 100);
+	raqib_audit_row *au;
+	size_t n, total;
+	bool banned;
+	raqib_audit_filter af = {id, NULL, "ban", 0};
+
+	assert_int_equal(raqib_store_ban_comment(f->st, id, 500, "hanan", "spam", 200, &err), 0);
+	assert_int_equal(raqib_store_banned(f->st, "سامي", "", 300, &banned, &err), 0);
+	assert_true(banned);
+	assert_int_equal(raqib_store_banned(f->st, "", "ip1", 300, &banned, &err), 0);
+	assert_true(banned);
+	assert_int_equal(raqib_store_banned(f->st, "سامي", "", 600, &banned, &err), 0);
+	assert_false(banned);
+	assert_int_equal(raqib_store_audit_query(f->st, &af, 0, 10, f->ar, &au, &n, &total, &err), 0);
+	assert_int_equal(n, 1);
+	assert_string_equal(au[0].actor, "hanan");
+	assert_int_equal(raqib_store_ban_comment(f->st, 9999, 500, "hanan", "", 200, &err),
+			 RAQIB_STORE_NOTFOUND);
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int main(void)
@@ -745,6 +940,10 @@ int main(void)
 		T(test_group_commit_concurrent),
 		T(test_garbage_file),
 		T(test_newer_schema_refused),
+		T(test_users_sessions),
+		T(test_queue_filters),
+		T(test_stats_feedback),
+		T(test_ban_comment),
 		cmocka_unit_test(test_status_names),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

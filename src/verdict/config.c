@@ -201,7 +201,7 @@ static int conf_handler(void *user, const char *section, const char *key, const 
 		return 1;
 	}
 	/* Sections of later subsystems (server, site) are read by them. */
-	if (!strcmp(section, "server") || !strcmp(section, "site"))
+	if (!strcmp(section, "server") || !strcmp(section, "site") || !strcmp(section, "admin"))
 		return 1;
 	CONF_FAIL("unknown section [%s]", section);
 }
