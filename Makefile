@@ -83,6 +83,7 @@ rules-test: $(B)/tests/rules_test
 
 cli-test: $(B)/raqib
 	sh tests/cli_test.sh $(B)/raqib
+	sh tests/cli_user_test.sh $(B)/raqib
 
 # Training determinism through the CLI, and the shipped models still reach
 # their cards' test figures (skipped without ../shared/data).
@@ -100,11 +101,12 @@ admin-test: $(B)/raqib
 # Playwright (playwright-core from npm) driving Debian's chromium.
 browser-test: $(B)/raqib
 	sh tests/browser/run.sh $(B)/raqib
+	sh tests/browser/run_admin.sh $(B)/raqib
 
 # The whole suite once more under AddressSanitizer + UndefinedBehaviorSanitizer.
 asan:
 	$(MAKE) --no-print-directory B=build/asan OPT="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
-	  LDFLAGS="-fsanitize=address,undefined" unit rules-test cli-test http-test
+	  LDFLAGS="-fsanitize=address,undefined" unit rules-test cli-test http-test admin-test
 
 # deps first, then a fresh make: pkg-config only answers once packages exist
 run: deps
@@ -113,7 +115,7 @@ run: deps
 
 test: deps
 	$(MAKE) --no-print-directory all
-	$(MAKE) --no-print-directory unit rules-test cli-test models-test http-test browser-test
+	$(MAKE) --no-print-directory unit rules-test cli-test models-test http-test admin-test browser-test
 	$(MAKE) --no-print-directory asan
 	$(MAKE) --no-print-directory fuzz-quick
 	@echo "make test: all passed"

@@ -70,7 +70,18 @@ static void *sender(void *p)
 		pthread_mutex_lock(&h->mu);
 		while (!h->n && !h->stop)
 			pthread_cond_wait(&h->cv, &h->mu);
-		if (!h->n) {
+		/* At shutdown only the delivery in progress finishes: the
+		 * comments themselves are in the queue (/admin), a notice
+		 * about them is not worth minutes of a stopping server. */
+		if (h->stop) {
+			if (h->n)
+				fprintf(stderr, "raqib serve: webhook: %zu notifications not sent "
+						"(shutting down)\n", (size_t)h->n);
+			while (h->n) {
+				free(h->q[h->head]);
+				h->head = (h->head + 1) % WEBHOOK_QUEUE;
+				h->n--;
+			}
 			pthread_mutex_unlock(&h->mu);
 			return NULL;
 		}
