@@ -36,6 +36,8 @@ enum MHD_Result admin_users(http_ctx *x, const admin_who *w);
 /* admin_ui.c */
 extern const char admin_csp[];
 int admin_esc(raqib_buf *b, const char *s);
+/* admin_audit.c: the audit rows as a table (also on a comment's page). */
+int admin_audit_table(raqib_buf *b, const raqib_audit_row *a, size_t n, bool comment_col);
 int admin_page_begin(raqib_buf *b, const char *title, const admin_who *w, const char *active);
 int admin_page_end(raqib_buf *b);
 int admin_csrf_input(raqib_buf *b, const admin_who *w);

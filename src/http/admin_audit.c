@@ -45,6 +45,67 @@ static bool text_ok(const char *s, size_t max)
 	return !s || (strlen(s) <= max && raqib_utf8_count(s, strlen(s), NULL) >= 0);
 }
 
+/* A before/after cell: the store writes {"status":…,"text":…}; shown as
+ * labelled lines, each in its own direction, instead of raw JSON (mixed
+ * Arabic and JSON punctuation is unreadable in an RTL table). */
+static int audit_cell(raqib_buf *b, const char *v)
+{
+	json_error_t e;
+	json_t *o = v && *v == '{' ? json_loads(v, 0, &e) : NULL;
+	const char *k;
+	json_t *val;
+	int rc = 0;
+
+	if (!json_is_object(o)) {
+		json_decref(o);
+		return raqib_buf_adds(b, "<span dir=\"auto\">") | admin_esc(b, v ? v : "") |
+		       raqib_buf_adds(b, "</span>");
+	}
+	json_object_foreach(o, k, val) {
+		char num[32];
+		const char *sv = json_string_value(val);
+		if (!sv) {
+			snprintf(num, sizeof num, "%g", json_number_value(val));
+			sv = json_is_number(val) ? num : "";
+		}
+		rc |= raqib_buf_adds(b, "<div><b>") | admin_esc(b, !strcmp(k, "status") ? "الحالة" :
+							  !strcmp(k, "text") ? "النص" : k);
+		rc |= raqib_buf_adds(b, ":</b> <bdi>") | admin_esc(b, sv) | raqib_buf_adds(b, "</bdi></div>");
+	}
+	json_decref(o);
+	return rc;
+}
+
+int admin_audit_table(raqib_buf *b, const raqib_audit_row *a, size_t n, bool comment_col)
+{
+	int rc = raqib_buf_adds(b, "<table class=\"grid audit\"><thead><tr><th>#</th><th>الوقت</th>"
+				   "<th>من</th><th>الإجراء</th>");
+	if (comment_col)
+		rc |= raqib_buf_adds(b, "<th>التعليق</th>");
+	rc |= raqib_buf_adds(b, "<th>قبل</th><th>بعد</th><th>تفاصيل</th></tr></thead><tbody>");
+	for (size_t i = 0; i < n; i++) {
+		char t[32];
+		raqib_format_time(t, sizeof t, a[i].at);
+		rc |= raqib_buf_addf(b, "<tr><td>%lld</td><td dir=\"ltr\">%s</td><td>", (long long)a[i].id, t);
+		rc |= admin_esc(b, a[i].actor) | raqib_buf_adds(b, "</td><td>");
+		rc |= admin_esc(b, a[i].action) | raqib_buf_adds(b, "</td><td>");
+		if (comment_col) {
+			if (a[i].comment_id)
+				rc |= raqib_buf_addf(b, "<a href=\"/admin/comments/%lld\">#%lld</a>",
+						     (long long)a[i].comment_id, (long long)a[i].comment_id);
+			rc |= raqib_buf_adds(b, "</td><td>");
+		}
+		rc |= audit_cell(b, a[i].before) | raqib_buf_adds(b, "</td><td>");
+		rc |= audit_cell(b, a[i].after) | raqib_buf_adds(b, "</td>");
+		/* the screening event's detail is the reasons JSON: left to right */
+		rc |= raqib_buf_adds(b, a[i].detail && (*a[i].detail == '[' || *a[i].detail == '{')
+						? "<td dir=\"ltr\" class=\"json\">"
+						: "<td dir=\"auto\">");
+		rc |= admin_esc(b, a[i].detail) | raqib_buf_adds(b, "</td></tr>");
+	}
+	return rc | raqib_buf_adds(b, "</tbody></table>");
+}
+
 enum MHD_Result admin_audit(http_ctx *x, const admin_who *w)
 {
 	const char *cm = http_arg(x, "comment"), *actor = http_arg(x, "actor");
@@ -145,24 +206,7 @@ enum MHD_Result admin_audit(http_ctx *x, const admin_who *w)
 	rc |= raqib_buf_adds(&b, "\"></label><button type=\"submit\">تصفية</button> <a href=\"");
 	rc |= admin_esc(&b, base.data) | raqib_buf_adds(&b, "format=csv\">CSV</a> <a href=\"");
 	rc |= admin_esc(&b, base.data) | raqib_buf_adds(&b, "format=json\">JSON</a></form>");
-	rc |= raqib_buf_adds(&b, "<table class=\"grid audit\"><thead><tr><th>#</th><th>الوقت</th>"
-				 "<th>من</th><th>الإجراء</th><th>التعليق</th><th>قبل</th><th>بعد</th>"
-				 "<th>تفاصيل</th></tr></thead><tbody>");
-	for (size_t i = 0; i < n; i++) {
-		char t[32];
-		raqib_format_time(t, sizeof t, a[i].at);
-		rc |= raqib_buf_addf(&b, "<tr><td>%lld</td><td>%s</td><td>", (long long)a[i].id, t);
-		rc |= admin_esc(&b, a[i].actor) | raqib_buf_adds(&b, "</td><td>");
-		rc |= admin_esc(&b, a[i].action) | raqib_buf_adds(&b, "</td><td>");
-		if (a[i].comment_id)
-			rc |= raqib_buf_addf(&b, "<a href=\"/admin/comments/%lld\">#%lld</a>",
-					     (long long)a[i].comment_id, (long long)a[i].comment_id);
-		rc |= raqib_buf_adds(&b, "</td><td dir=\"auto\">");
-		rc |= admin_esc(&b, a[i].before) | raqib_buf_adds(&b, "</td><td dir=\"auto\">");
-		rc |= admin_esc(&b, a[i].after) | raqib_buf_adds(&b, "</td><td dir=\"auto\">");
-		rc |= admin_esc(&b, a[i].detail) | raqib_buf_adds(&b, "</td></tr>");
-	}
-	rc |= raqib_buf_adds(&b, "</tbody></table>");
+	rc |= admin_audit_table(&b, a, n, true);
 	{
 		size_t per = ADMIN_PER_PAGE * 2, pages = (total + per - 1) / per;
 		if (pages > 1) {
