@@ -34,7 +34,7 @@ TESTS   := $(TEST_SRC:src/%.c=$(B)/tests/%)
 DEB_PKGS = gcc make pkg-config libutf8proc-dev libjansson-dev libcjson-dev libinih-dev \
 	libcmocka-dev liblinear-dev libstemmer-dev jq clang time python3 fasttext \
 	libmicrohttpd-dev libsqlite3-dev libsodium-dev libcurl4-openssl-dev sqlite3 curl wrk nginx-light \
-	chromium fonts-noto-core wamerican
+	chromium fonts-noto-core wamerican tidy
 
 .PHONY: all deps run test unit rules-test cli-test models-test http-test browser-test admin-test asan fuzz fuzz-quick bench bench-http eval eval-fasttext idf models clean
 

@@ -793,6 +793,35 @@ def t_static(ctx):
 
 
 @test("main")
+def t_html5_valid(ctx):
+    """Every reader page is valid HTML5 by HTML Tidy (Debian `tidy`): no
+    errors, no warnings. Runs after the posts, so the page has published and
+    shortened comments, pagination-free; also the fragment, index, the
+    notice page after a held post, and an error page."""
+    import shutil
+    tidy = shutil.which("tidy")
+    assert tidy, "tidy missing (make deps installs it)"
+    def check(what, doc):
+        r = subprocess.run([tidy, "-errors", "-q", "-utf8"], input=doc, capture_output=True)
+        # Tidy 5.6 predates <img loading="lazy"> (WHATWG HTML since 2020).
+        msg = "\n".join(l for l in r.stderr.decode("utf-8", "replace").splitlines()
+                        if l.strip() and 'proprietary attribute "loading"' not in l)
+        assert not msg and r.returncode in (0, 1), f"{what}: tidy says: {msg[:600]}"
+
+    s = ctx.srv
+    for path in [f"/a/{SLUG}", "/", "/a/no-such-article"]:
+        st, h, b = s.get(path)
+        assert st in (200, 404), (path, st)
+        check(path, b)
+    # the fragment is a section, not a document: validate it inside one
+    st, h, b = s.get(f"/fragment/{SLUG}")
+    assert st == 200, st
+    doc = (b'<!doctype html><html lang="ar" dir="rtl"><head><meta charset="utf-8">'
+           b'<title>t</title></head><body>' + b + b'</body></html>')
+    check("fragment", doc)
+
+
+@test("main")
 def t_metrics(ctx):
     st, h, b = ctx.srv.get("/metrics")
     assert st == 200, st
