@@ -74,12 +74,20 @@ static int ask(const char *prompt, char *buf, size_t cap)
 
 	if (!tty)
 		return -1;
-	fputs(prompt, tty);
-	fflush(tty);
-	tcgetattr(fileno(tty), &old);
+	if (tcgetattr(fileno(tty), &old)) {
+		fclose(tty);
+		return -1;
+	}
 	quiet = old;
 	quiet.c_lflag &= ~(tcflag_t)ECHO;
-	tcsetattr(fileno(tty), TCSAFLUSH, &quiet);
+	/* Echo off (and typeahead dropped) before the prompt shows: what is
+	 * typed once it is visible is neither echoed nor flushed away. */
+	if (tcsetattr(fileno(tty), TCSAFLUSH, &quiet)) {
+		fclose(tty);
+		return -1;
+	}
+	fputs(prompt, tty);
+	fflush(tty);
 	rc = read_line(tty, buf, cap);
 	tcsetattr(fileno(tty), TCSAFLUSH, &old);
 	fputs("\n", tty);
@@ -87,6 +95,7 @@ static int ask(const char *prompt, char *buf, size_t cap)
 	return rc;
 }
 
+/* 0 ok, -1 nothing read, -2 the two entries differ (already said). */
 static int read_password(char *pw, size_t cap)
 {
 	char again[1025];
@@ -96,8 +105,9 @@ static int read_password(char *pw, size_t cap)
 		return -1;
 	if (strcmp(pw, again)) {
 		sodium_memzero(again, sizeof again);
+		sodium_memzero(pw, cap);
 		fprintf(stderr, "raqib user: the passwords differ\n");
-		return -1;
+		return -2;
 	}
 	sodium_memzero(again, sizeof again);
 	return 0;
@@ -149,8 +159,10 @@ int cmd_user(int argc, char **argv)
 	if (sodium_init() < 0 || cli_desk_db(db, config, path, sizeof path))
 		return CLI_USAGE;
 	if (!strcmp(sub, "add")) {
-		if (read_password(pw, sizeof pw)) {
-			fprintf(stderr, "raqib user: no password read\n");
+		int r = read_password(pw, sizeof pw);
+		if (r) {
+			if (r == -1)
+				fprintf(stderr, "raqib user: no password read\n");
 			return CLI_USAGE;
 		}
 		if (strlen(pw) < 8) {

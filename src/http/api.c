@@ -222,49 +222,73 @@ enum MHD_Result http_route_api_comments(http_ctx *x)
 
 /* ---- articles (admin) ---- */
 
-/* ISO 8601 "YYYY-MM-DD[THH:MM[:SS][.fff]][Z|±HH[:]MM]" (no zone = UTC). */
+/* Exactly n ASCII digits at s (stops at a NUL, never reads past it); -1
+ * otherwise. sscanf's %d would take " 1", "+1" and "-1". */
+static int iso_digits(const char *s, int n)
+{
+	int v = 0;
+	for (int i = 0; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return -1;
+		v = v * 10 + (s[i] - '0');
+	}
+	return v;
+}
+
+/* ISO 8601 "YYYY-MM-DD[THH:MM[:SS][.fff]][Z|±HH[:]MM]" (no zone = UTC).
+ * Impossible dates (2024-02-30) are refused, not rolled over by timegm. */
 int raqib_parse_iso(const char *s, int64_t *out)
 {
+	static const int mdays[12] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
 	struct tm tm;
-	int y, mo, d, h = 0, mi = 0, sec = 0, n = 0, k;
+	int y, mo, d, h = 0, mi = 0, sec = 0;
 	long off = 0;
 
-	memset(&tm, 0, sizeof tm);
-	if (sscanf(s, "%4d-%2d-%2d%n", &y, &mo, &d, &n) != 3 || n != 10)
+	if ((y = iso_digits(s, 4)) < 0 || s[4] != '-' || (mo = iso_digits(s + 5, 2)) < 0 ||
+	    s[7] != '-' || (d = iso_digits(s + 8, 2)) < 0)
 		return -1;
-	s += n;
+	s += 10;
 	if (*s == 'T' || *s == ' ') {
-		if (sscanf(s + 1, "%2d:%2d%n", &h, &mi, &k) != 2 || k != 5)
+		if ((h = iso_digits(s + 1, 2)) < 0 || s[3] != ':' || (mi = iso_digits(s + 4, 2)) < 0)
 			return -1;
-		s += 1 + k;
+		s += 6;
 		if (*s == ':') {
-			if (sscanf(s + 1, "%2d%n", &sec, &k) != 1 || k != 2)
+			if ((sec = iso_digits(s + 1, 2)) < 0)
 				return -1;
-			s += 1 + k;
-			if (*s == '.')
+			s += 3;
+			if (*s == '.') {
+				if (iso_digits(s + 1, 1) < 0)
+					return -1;
 				for (s++; *s >= '0' && *s <= '9'; s++)
 					;
+			}
 		}
 	}
 	if (*s == 'Z') {
 		s++;
 	} else if (*s == '+' || *s == '-') {
-		int oh, om = 0;
-		int sign = *s == '-' ? -1 : 1;
-		if (sscanf(s + 1, "%2d%n", &oh, &k) != 1 || k != 2)
+		int sign = *s == '-' ? -1 : 1, oh, om = 0;
+		if ((oh = iso_digits(s + 1, 2)) < 0)
 			return -1;
-		s += 1 + k;
-		if (*s == ':')
-			s++;
-		if (*s) {
-			if (sscanf(s, "%2d%n", &om, &k) != 1 || k != 2)
+		s += 3;
+		if (*s == ':') {
+			if ((om = iso_digits(s + 1, 2)) < 0)
 				return -1;
-			s += k;
+			s += 3;
+		} else if (*s) {
+			if ((om = iso_digits(s, 2)) < 0)
+				return -1;
+			s += 2;
 		}
+		if (oh > 23 || om > 59)
+			return -1;
 		off = sign * (oh * 3600L + om * 60L);
 	}
-	if (*s || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 60)
+	if (*s || mo < 1 || mo > 12 || d < 1 || d > mdays[mo - 1] ||
+	    (mo == 2 && d == 29 && (y % 4 || (y % 100 == 0 && y % 400))) || h > 23 || mi > 59 ||
+	    sec > 60)
 		return -1;
+	memset(&tm, 0, sizeof tm);
 	tm.tm_year = y - 1900;
 	tm.tm_mon = mo - 1;
 	tm.tm_mday = d;

@@ -30,7 +30,8 @@ long http_url_decode(const char *s, size_t len, char *out, bool plus_space)
 				return -1;
 			hi = hexval(s[i + 1]);
 			lo = hexval(s[i + 2]);
-			if (hi < 0 || lo < 0)
+			/* %00 too: a C string would silently end the field there */
+			if (hi < 0 || lo < 0 || (hi | lo) == 0)
 				return -1;
 			out[o++] = (char)(hi << 4 | lo);
 			i += 2;

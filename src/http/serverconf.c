@@ -219,8 +219,10 @@ static int site_key(sconf_ctx *x, const char *key, const char *val)
 			SCONF_FAIL("name must be UTF-8 under %zu bytes", sizeof c->site_name);
 		memcpy(c->site_name, val, len + 1);
 	} else if (!strcmp(key, "base_url")) {
+		/* it goes into every canonical link and the sitemap as is */
 		if (len >= sizeof c->base_url ||
-		    (len && strncmp(val, "http://", 7) && strncmp(val, "https://", 8)))
+		    (len && strncmp(val, "http://", 7) && strncmp(val, "https://", 8)) ||
+		    strpbrk(val, " \t\r\n\"<>"))
 			SCONF_FAIL("base_url must be an http:// or https:// URL, not '%s'", val);
 		memcpy(c->base_url, val, len + 1);
 		while (len && c->base_url[len - 1] == '/')
@@ -239,7 +241,9 @@ static int site_key(sconf_ctx *x, const char *key, const char *val)
 		memcpy(c->terms + have, val, len + 1);
 	} else if (!strcmp(key, "terms_file")) {
 		char p[1024];
-		if (resolve_path(x->path, val, p, sizeof p) || read_terms_file(p, c->terms, sizeof c->terms))
+		/* empty, as the example shows it: keep the terms */
+		if (len && (resolve_path(x->path, val, p, sizeof p) ||
+			    read_terms_file(p, c->terms, sizeof c->terms)))
 			SCONF_FAIL("terms_file '%s' cannot be read as UTF-8 text under %zu bytes",
 				   val, sizeof c->terms);
 	} else if (!strcmp(key, "newest_first")) {
@@ -329,16 +333,21 @@ int raqib_listen_parse(const char *listen, char *host, size_t host_cap, unsigned
 		hlen = (size_t)(rb - h);
 		colon = rb + 1;
 	} else {
-		colon = strrchr(listen, ':');
-		if (!colon)
+		/* "fe80::1" must not read as host "fe80:" port 1: an IPv6
+		 * address needs its brackets */
+		colon = strchr(listen, ':');
+		if (!colon || strchr(colon + 1, ':'))
 			return -1;
 		hlen = (size_t)(colon - listen);
 	}
 	if (!hlen || hlen >= host_cap || !colon[1])
 		return -1;
+	/* strtoul alone would take " 80", "+80" and "-0" */
+	if (strspn(colon + 1, "0123456789") != strlen(colon + 1) || strlen(colon + 1) > 5)
+		return -1;
 	errno = 0;
 	p = strtoul(colon + 1, &end, 10);
-	if (errno || *end || p > 65535 || colon[1] == '-' || colon[1] == '+')
+	if (errno || *end || p > 65535)
 		return -1;
 	memcpy(host, h, hlen);
 	host[hlen] = 0;
