@@ -163,7 +163,7 @@ $(B)/eval_pseudonym: bench/eval_pseudonym.c $(B)/libraqib.a
 
 # Rebuilds the off-topic document-frequency table from ../shared/data.
 idf: all
-	python3 tools/make_idf.py
+	python3 tools/make_idf.py --build $(B)
 
 eval: deps
 	$(MAKE) --no-print-directory all $(B)/eval_rules $(B)/eval_offtopic $(B)/eval_pseudonym

@@ -110,6 +110,8 @@ typedef struct raqib_comment {
 	const char *honeypot; size_t honeypot_len;
 	const char *title;    size_t title_len;  /* article, optional */
 	const char *body;     size_t body_len;   /* article, optional */
+	const char *caption;  size_t caption_len; /* article's image caption, optional:
+						    * read as part of the body */
 } raqib_comment;
 
 typedef struct raqib_rule_conf {

@@ -25,7 +25,7 @@ static unsigned tp[RAQIB_RULE_COUNT], fp[RAQIB_RULE_COUNT], tn[RAQIB_RULE_COUNT]
 
 typedef struct tcase {
 	int line;
-	char text[MAXV], name[1024], honeypot[1024], title[2048], body[MAXV];
+	char text[MAXV], name[1024], honeypot[1024], title[2048], body[MAXV], caption[2048];
 	int has_name, has_article;
 	char asserts[32][MAXV / 4];
 	int nasserts;
@@ -128,6 +128,10 @@ static int run_case(const char *file, tcase *c, raqib_verdict *v)
 		cm.title_len = strlen(c->title);
 		cm.body = c->body;
 		cm.body_len = strlen(c->body);
+		if (*c->caption) {
+			cm.caption = c->caption;
+			cm.caption_len = strlen(c->caption);
+		}
 	}
 	if (raqib_screen(ENG, &cm, v, &err)) {
 		print_error("%s:%d: screen failed: %s\n", file, c->line, err.msg);
@@ -244,6 +248,9 @@ static void test_file(void **state)
 				c.has_article = 1;
 			} else if (!strcmp(line, "body")) {
 				snprintf(c.body, sizeof c.body, "%s", val);
+				c.has_article = 1;
+			} else if (!strcmp(line, "caption")) {
+				snprintf(c.caption, sizeof c.caption, "%s", val);
 				c.has_article = 1;
 			} else if (c.nasserts < 32) {
 				size_t kl = strlen(line), vl = strlen(val);

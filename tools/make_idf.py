@@ -9,12 +9,12 @@ and the form -> stem table, and writes
   data/idf/ar_news_forms.tsv  form_key, stem_key, form (forms seen twice+)
   src/rules/off_topic_df.c    the same as sorted C arrays (idf quantised)
 
-Stems come from build/ot_stems (tools/ot_stems.c, linked with the library
+Stems come from $B/ot_stems (tools/ot_stems.c, linked with the library
 and libstemmer), so the table holds exactly the stems and keys the rule
 computes at run time. Only train splits are read: the dev/test articles the
 article-swap evaluation uses stay unseen.
 
-  python3 tools/make_idf.py [--data ../shared/data] [--comment-weight 0.5]
+  python3 tools/make_idf.py [--data ../shared/data] [--build build] [--comment-weight 0.25]
   python3 tools/make_idf.py --from-tsv      # regenerate the C from data/idf
 
 Python 3 standard library only. Deterministic output.
@@ -30,7 +30,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 DF_TSV = os.path.join(ROOT, "data/idf/ar_news_df.tsv")
 FORMS_TSV = os.path.join(ROOT, "data/idf/ar_news_forms.tsv")
 OUT_C = os.path.join(ROOT, "src/rules/off_topic_df.c")
-STEMS_BIN = os.path.join(ROOT, "build/ot_stems")
+STEMS_BIN = None  # set from --build (the Makefile's $(B))
 
 
 def read_tsv(path):
@@ -40,17 +40,19 @@ def read_tsv(path):
             yield dict(zip(hdr, line.rstrip("\n").split("\t")))
 
 
-def build_stems_tool():
+def build_stems_tool(build):
+    global STEMS_BIN
+    STEMS_BIN = os.path.join(ROOT, build, "ot_stems")
     src = os.path.join(ROOT, "tools/ot_stems.c")
-    lib = os.path.join(ROOT, "build/libraqib.a")
+    lib = os.path.join(ROOT, build, "libraqib.a")
     if not os.path.exists(lib):
-        sys.exit("make_idf.py: build/libraqib.a missing: run make first")
+        sys.exit("make_idf.py: %s missing: run make first" % lib)
     if (os.path.exists(STEMS_BIN) and
             os.path.getmtime(STEMS_BIN) >= max(os.path.getmtime(src), os.path.getmtime(lib))):
         return
     subprocess.run(["cc", "-std=c11", "-D_GNU_SOURCE", "-O2", "-Iinclude", "-Isrc",
                     "-o", STEMS_BIN, src, lib, "-lutf8proc", "-ljansson", "-linih", "-lcjson",
-                    "-llinear", "-lstemmer", "-lm"],
+                    "-llinear", "-lstemmer", "-lm", "-lpthread"],
                    cwd=ROOT, check=True)
 
 
@@ -67,8 +69,8 @@ def documents(data):
             yield r["comment_id"], "c", r["text"]
 
 
-def count(data):
-    build_stems_tool()
+def count(data, build):
+    build_stems_tool(build)
     docs = list(documents(data))
     kind = {d: k for d, k, _ in docs}
     inp = "".join("%s\t%s\n" % (d, t.replace("\\n", " ").replace("\t", " ")) for d, _, t in docs)
@@ -184,12 +186,14 @@ def gen_c(cw):
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--data", default=os.environ.get("RAQIB_DATA", os.path.join(ROOT, "../shared/data")))
-    ap.add_argument("--comment-weight", type=float, default=0.5,
+    ap.add_argument("--build", default=os.environ.get("B", "build"),
+                    help="build directory holding libraqib.a (the Makefile's B)")
+    ap.add_argument("--comment-weight", type=float, default=0.25,
                     help="weight of a comment against an article in the df")
     ap.add_argument("--from-tsv", action="store_true", help="only regenerate the C source")
     a = ap.parse_args()
     if not a.from_tsv:
-        count(a.data)
+        count(a.data, a.build)
     gen_c(a.comment_weight)
 
 

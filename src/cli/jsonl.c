@@ -291,7 +291,9 @@ int jsonl_parse_reference(jsonl_item *it, const char *line, size_t len,
 		if ((rc = get_str(it, art, "title", "article.title", &it->c.title,
 				  &it->c.title_len)) ||
 		    (rc = get_str(it, art, "body", "article.body", &it->c.body,
-				  &it->c.body_len)))
+				  &it->c.body_len)) ||
+		    (rc = get_str(it, art, "caption", "article.caption", &it->c.caption,
+				  &it->c.caption_len)))
 			return rc;
 	}
 	return 0;
@@ -440,7 +442,7 @@ static bool tree_plain(const cJSON *j)
 
 /* The members we read, found in one pass (keys are unique by now). */
 typedef struct cj_members {
-	const cJSON *id, *text, *name, *honeypot, *article, *title, *body;
+	const cJSON *id, *text, *name, *honeypot, *article, *title, *body, *caption;
 } cj_members;
 
 static void cj_find(const cJSON *obj, cj_members *m)
@@ -465,6 +467,8 @@ static void cj_find(const cJSON *obj, cj_members *m)
 			m->title = j;
 		else if (!strcmp(k, "body"))
 			m->body = j;
+		else if (!strcmp(k, "caption"))
+			m->caption = j;
 	}
 }
 
@@ -524,7 +528,9 @@ static int fields_cjson(jsonl_item *it, const cJSON *root)
 		if ((rc = cj_str(it, art.title, "article.title", &it->c.title,
 				 &it->c.title_len)) ||
 		    (rc = cj_str(it, art.body, "article.body", &it->c.body,
-				 &it->c.body_len)))
+				 &it->c.body_len)) ||
+		    (rc = cj_str(it, art.caption, "article.caption", &it->c.caption,
+				 &it->c.caption_len)))
 			return rc;
 	}
 	return 0;

@@ -29,8 +29,8 @@ struct raqib_engine {
 typedef struct article_cache {
 	raqib_arena *arena;
 	uint64_t hash;
-	size_t title_len, body_len;
-	char *copy;                 /* title then body, to confirm a hash hit */
+	size_t title_len, body_len, caption_len;
+	char *copy;                 /* title, body, "\n", caption: to confirm a hash hit */
 	bool valid;
 	text_view title, body;
 	void *rule_cache[RAQIB_RULE_COUNT];
@@ -489,12 +489,16 @@ static int load_article(verdict_priv *p, const raqib_comment *c, raqib_err *err)
 {
 	article_cache *ac = &p->art;
 	size_t tl = c->title ? c->title_len : 0, bl = c->body ? c->body_len : 0;
-	uint64_t h = hash_bytes(hash_bytes(0, c->title, tl), c->body, bl);
+	size_t cl = c->caption ? c->caption_len : 0;
+	/* The caption is read as a last paragraph of the body. */
+	size_t bcl = bl + (cl ? 1 + cl : 0);
+	uint64_t h = hash_bytes(hash_bytes(hash_bytes(0, c->title, tl), c->body, bl), c->caption, cl);
 	int rc;
 
 	if (ac->valid && ac->hash == h && ac->title_len == tl && ac->body_len == bl &&
-	    (tl == 0 || !memcmp(ac->copy, c->title, tl)) &&
-	    (bl == 0 || !memcmp(ac->copy + tl, c->body, bl))) {
+	    ac->caption_len == cl && (tl == 0 || !memcmp(ac->copy, c->title, tl)) &&
+	    (bl == 0 || !memcmp(ac->copy + tl, c->body, bl)) &&
+	    (cl == 0 || !memcmp(ac->copy + tl + bl + 1, c->caption, cl))) {
 		/* lexicon caches of the views live in the per-comment arena */
 		ac->title.prep = NULL;
 		ac->body.prep = NULL;
@@ -505,18 +509,24 @@ static int load_article(verdict_priv *p, const raqib_comment *c, raqib_err *err)
 	raqib_arena_reset(ac->arena);
 	ac->valid = false;
 	memset(ac->rule_cache, 0, sizeof ac->rule_cache);
-	if (!(ac->copy = raqib_arena_alloc(ac->arena, tl + bl + 1)))
+	if (!(ac->copy = raqib_arena_alloc(ac->arena, tl + bcl + 1)))
 		return raqib_err_set(err, RAQIB_ENOMEM, "out of memory");
 	if (tl)
 		memcpy(ac->copy, c->title, tl);
 	if (bl)
 		memcpy(ac->copy + tl, c->body, bl);
+	if (cl) {
+		ac->copy[tl + bl] = '\n';
+		memcpy(ac->copy + tl + bl + 1, c->caption, cl);
+	}
 	if ((rc = normalize_field(&ac->title, ac->arena, c->title, tl, "article title", 0, err)) ||
-	    (rc = normalize_field(&ac->body, ac->arena, c->body, bl, "article body", 0, err)))
+	    (rc = normalize_field(&ac->body, ac->arena, bcl ? ac->copy + tl : NULL, bcl,
+				  cl ? "article body or caption" : "article body", 0, err)))
 		return rc;
 	ac->hash = h;
 	ac->title_len = tl;
 	ac->body_len = bl;
+	ac->caption_len = cl;
 	ac->valid = true;
 	return 0;
 }
