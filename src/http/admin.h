@@ -72,6 +72,9 @@ enum MHD_Result admin_audit(http_ctx *x, const admin_who *w);
 /* admin_stats.c */
 enum MHD_Result admin_stats(http_ctx *x, const admin_who *w);
 
+/* admin_settings.c: the screening policy (admins only). */
+enum MHD_Result admin_settings(http_ctx *x, const admin_who *w);
+
 /* webhook.c: a bounded queue and one sender thread. */
 typedef struct http_webhook http_webhook;
 http_webhook *http_webhook_new(const char *url);

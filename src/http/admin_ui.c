@@ -49,6 +49,7 @@ int admin_page_begin(raqib_buf *b, const char *title, const admin_who *w, const 
 		{"/admin/audit", "audit", "سجل القرارات", false},
 		{"/admin/stats", "stats", "الإحصاءات", false},
 		{"/admin/users", "users", "المستخدمون", true},
+		{"/admin/settings", "settings", "الإعدادات", true},
 	};
 	int rc = raqib_buf_adds(b, "<!doctype html>\n<html lang=\"ar\" dir=\"rtl\"><head>"
 				   "<meta charset=\"utf-8\">"
@@ -228,7 +229,7 @@ bool http_admin_route(http_ctx *x, const char *url, enum MHD_Result *r)
 		*r = http_method_not_allowed(x, "GET, HEAD, POST", false);
 		return true;
 	}
-	if (admin_require(x, !strcmp(url, "/users"), &w, r))
+	if (admin_require(x, !strcmp(url, "/users") || !strcmp(url, "/settings"), &w, r))
 		return true;
 	if (post && !admin_csrf_ok(x, &w)) {
 		*r = admin_error(x, 403, &w, "انتهت صلاحية النموذج أو لم يُرسل رمز الحماية: أعد تحميل الصفحة وحاول مجددًا.");
@@ -248,6 +249,8 @@ bool http_admin_route(http_ctx *x, const char *url, enum MHD_Result *r)
 		*r = get ? admin_stats(x, &w) : http_method_not_allowed(x, "GET, HEAD", false);
 	} else if (!strcmp(url, "/users")) {
 		*r = admin_users(x, &w);
+	} else if (!strcmp(url, "/settings")) {
+		*r = admin_settings(x, &w);
 	} else {
 		*r = admin_error(x, 404, &w, "الصفحة غير موجودة");
 	}

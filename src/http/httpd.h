@@ -34,9 +34,23 @@ typedef struct verdict_pool {
 	size_t n, cap;
 } verdict_pool;
 
+/* A screening engine shared by the requests that took it. /admin/settings
+ * swaps in a new one; the old one is freed when its last request gives it
+ * back. */
+typedef struct http_engine {
+	const raqib_engine *eng;
+	raqib_engine *owned;           /* NULL: the caller's (raqib_server_start) */
+	unsigned refs;                 /* requests using it, + 1 while current */
+} http_engine;
+
 struct raqib_server {
 	raqib_server_conf conf;
-	const raqib_engine *eng;
+	/* The caller's engine, built from the config file alone: its config is
+	 * the base the stored settings apply over. */
+	const raqib_engine *base_eng;
+	pthread_mutex_t eng_mu;        /* eng and every http_engine's refs */
+	http_engine *eng;              /* what new comments are screened with */
+	pthread_mutex_t settings_mu;   /* one settings change at a time */
 	raqib_store *st;
 	struct MHD_Daemon *d;
 	unsigned char key[RAQIB_GUARD_KEYLEN];
@@ -122,6 +136,12 @@ enum MHD_Result http_method_not_allowed(http_ctx *x, const char *allow, bool jso
 bool http_ctype_is(http_ctx *x, const char *type);
 raqib_verdict *http_verdict_take(raqib_server *s);
 void http_verdict_give(raqib_server *s, raqib_verdict *v);
+/* The current engine, held until given back. */
+http_engine *http_engine_take(raqib_server *s);
+void http_engine_give(raqib_server *s, http_engine *e);
+/* Makes `eng` (taken over, freed by the server) the engine of every request
+ * that starts from now on; requests in progress finish with the old one. */
+int http_engine_swap(raqib_server *s, raqib_engine *eng);
 
 /* post.c — the comment path shared by the form and the JSON API. */
 typedef struct http_post_in {
@@ -171,6 +191,11 @@ http_admin *http_admin_new(raqib_server *s);
 void http_admin_free(http_admin *a);
 /* Routes every /admin URL and the desk's static files; false = not ours. */
 bool http_admin_route(http_ctx *x, const char *url, enum MHD_Result *r);
+/* admin_settings.c: applies the screening settings stored by
+ * /admin/settings over cfg; returns how many applied, or <0. One that no
+ * longer validates is skipped and described in a line appended to
+ * `warnings` (NULL: not wanted). */
+int http_settings_apply(raqib_store *st, raqib_config *cfg, raqib_buf *warnings, raqib_err *err);
 /* Tells the webhook (if configured) that a comment entered the queue. */
 void http_admin_notify_pending(raqib_server *s, const raqib_comment_row *c,
 			       const raqib_article *a);

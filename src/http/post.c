@@ -298,6 +298,7 @@ int http_post_comment(raqib_server *s, const char *iphash, const char *slug,
 	uint64_t tok_h = 0;
 	char thash[33];
 	raqib_verdict *v = NULL;
+	http_engine *he;
 	raqib_comment c;
 	char *body;
 	size_t blen;
@@ -399,7 +400,9 @@ int http_post_comment(raqib_server *s, const char *iphash, const char *slug,
 		fail_with(out, 500, "out of memory", "تعذّر حفظ التعليق. الرجاء المحاولة لاحقًا.");
 		goto fail;
 	}
-	rc = raqib_screen(s->eng, &c, v, &err);
+	he = http_engine_take(s);
+	rc = raqib_screen(he->eng, &c, v, &err);
+	http_engine_give(s, he);
 	if (rc == RAQIB_ETOO_LONG) {
 		fail_with(out, 400, "text or name too long",
 			  "التعليق أو الاسم أطول من الحد المسموح به.");

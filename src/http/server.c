@@ -296,6 +296,80 @@ void http_verdict_give(raqib_server *s, raqib_verdict *v)
 	pthread_mutex_unlock(&s->vpool.mu);
 }
 
+/* ---- the engine ---- */
+
+http_engine *http_engine_take(raqib_server *s)
+{
+	http_engine *e;
+
+	pthread_mutex_lock(&s->eng_mu);
+	e = s->eng;
+	e->refs++;
+	pthread_mutex_unlock(&s->eng_mu);
+	return e;
+}
+
+void http_engine_give(raqib_server *s, http_engine *e)
+{
+	bool last;
+
+	if (!e)
+		return;
+	pthread_mutex_lock(&s->eng_mu);
+	last = --e->refs == 0;
+	pthread_mutex_unlock(&s->eng_mu);
+	if (last) {
+		raqib_engine_free(e->owned);
+		free(e);
+	}
+}
+
+int http_engine_swap(raqib_server *s, raqib_engine *eng)
+{
+	http_engine *e = calloc(1, sizeof *e), *old;
+
+	if (!e)
+		return RAQIB_ENOMEM;
+	e->eng = e->owned = eng;
+	e->refs = 1;
+	pthread_mutex_lock(&s->eng_mu);
+	old = s->eng;
+	s->eng = e;
+	pthread_mutex_unlock(&s->eng_mu);
+	/* drops the "current" reference: freed now, or by its last request */
+	http_engine_give(s, old);
+	return 0;
+}
+
+/* The stored settings over the caller's config: when there are any, the
+ * server screens with an engine of its own from the start (the caller's
+ * stays as the base). */
+static int engine_init(raqib_server *s, raqib_err *err)
+{
+	raqib_config *cfg = malloc(sizeof *cfg);
+	raqib_engine *own = NULL;
+	raqib_buf warn;
+	int rc;
+
+	if (!(s->eng = calloc(1, sizeof *s->eng)) || !cfg) {
+		free(cfg);
+		return raqib_err_set(err, RAQIB_ENOMEM, "out of memory");
+	}
+	s->eng->eng = s->base_eng;
+	s->eng->refs = 1;
+	*cfg = *raqib_engine_config(s->base_eng);
+	raqib_buf_init(&warn, 64 * 1024);
+	rc = http_settings_apply(s->st, cfg, &warn, err);
+	if (warn.len && write(STDERR_FILENO, warn.data, warn.len) < 0) {
+		/* nowhere to report it */
+	}
+	raqib_buf_free(&warn);
+	if (rc > 0 && !(rc = raqib_engine_new(cfg, &own, err)))
+		s->eng->eng = s->eng->owned = own;
+	free(cfg);
+	return rc < 0 ? rc : 0;
+}
+
 /* ---- routing ---- */
 
 /* Copies the slug between `p` and the next '/' (or the end) into the
@@ -710,6 +784,12 @@ static void server_free(raqib_server *s)
 	http_cache_free(s->cache);
 	http_tokens_free(s->used_tokens);
 	http_admin_free(s->admin);
+	/* Every request has given its engine back by now (the daemon has
+	 * stopped): this drops the last reference. */
+	if (s->eng)
+		http_engine_give(s, s->eng);
+	pthread_mutex_destroy(&s->eng_mu);
+	pthread_mutex_destroy(&s->settings_mu);
 	sodium_memzero(s->key, sizeof s->key);
 	free(s);
 }
@@ -730,9 +810,13 @@ int raqib_server_start(const raqib_server_conf *conf, const raqib_engine *eng,
 	if (!s)
 		return raqib_err_set(err, RAQIB_ENOMEM, "out of memory");
 	pthread_mutex_init(&s->vpool.mu, NULL);
+	pthread_mutex_init(&s->eng_mu, NULL);
+	pthread_mutex_init(&s->settings_mu, NULL);
 	s->conf = *conf;
-	s->eng = eng;
+	s->base_eng = eng;
 	s->st = st;
+	if (engine_init(s, err))
+		goto fail;
 	if (raqib_listen_parse(conf->listen, host, sizeof host, &port)) {
 		raqib_err_set(err, RAQIB_ECONFIG, "listen: '%s' is not HOST:PORT", conf->listen);
 		goto fail;

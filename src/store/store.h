@@ -286,4 +286,23 @@ typedef struct raqib_feedback_row {
 int raqib_store_feedback(raqib_store *st, int64_t since, raqib_arena *ar,
 			 raqib_feedback_row **out, size_t *n, raqib_err *err);
 
+/* Screening settings an admin changed on /admin/settings: overrides of the
+ * config file's values, one per (rule, key). */
+typedef struct raqib_setting {
+	const char *rule;          /* "phone", "insult", ... */
+	const char *key;           /* "action", "threshold", ... */
+	const char *value;         /* in a put: NULL deletes the override */
+	int64_t updated_at;        /* filled by reads */
+	const char *updated_by;    /* filled by reads */
+} raqib_setting;
+
+/* Every override, by rule and key. */
+int raqib_store_settings_list(raqib_store *st, raqib_arena *ar, raqib_setting **out, size_t *n,
+			      raqib_err *err);
+/* Writes (or deletes) n overrides and one audit event "settings" by `actor`
+ * with before/after (JSON) in one transaction. */
+int raqib_store_settings_put(raqib_store *st, const raqib_setting *set, size_t n,
+			     const char *actor, const char *before, const char *after, int64_t now,
+			     raqib_err *err);
+
 #endif

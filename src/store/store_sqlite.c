@@ -121,6 +121,16 @@ static const char *const MIGRATIONS[] = {
 	"CREATE INDEX sessions_user ON sessions(user_id);"
 	"CREATE INDEX audit_actor ON audit(actor, id);"
 	"CREATE INDEX audit_at ON audit(at);",
+	/* 3: screening settings changed on /admin/settings, applied over the
+	 * config file's values: one row per (rule, key) that differs */
+	"CREATE TABLE settings ("
+	"  rule TEXT NOT NULL,"
+	"  key TEXT NOT NULL,"
+	"  value TEXT NOT NULL,"
+	"  updated_at INTEGER NOT NULL,"
+	"  updated_by TEXT NOT NULL,"
+	"  PRIMARY KEY (rule, key)"
+	");",
 };
 #define NMIGRATIONS ((int)(sizeof MIGRATIONS / sizeof MIGRATIONS[0]))
 
@@ -2375,4 +2385,96 @@ int raqib_store_ban_comment(raqib_store *st, int64_t comment_id, int64_t until,
 	if (!actor || !*actor)
 		return raqib_err_set(err, RAQIB_EARG, "store: a ban needs an actor");
 	return submit(st, w_ban_comment, &ba, false, err);
+}
+
+/* ---- settings */
+
+struct settings_arg {
+	const raqib_setting *set;
+	size_t n;
+	const char *actor, *before, *after;
+	int64_t now;
+};
+
+static int w_settings_put(conn *w, void *p, raqib_err *err)
+{
+	struct settings_arg *sa = p;
+	int rc;
+
+	for (size_t i = 0; i < sa->n; i++) {
+		const raqib_setting *e = &sa->set[i];
+		if (e->value) {
+			sqlarg a[] = {A_S(e->rule), A_S(e->key), A_S(e->value), A_I(sa->now),
+				      A_S(sa->actor)};
+			rc = adhoc_exec(w->db, "INSERT INTO settings (rule, key, value, updated_at,"
+					       " updated_by) VALUES (?1, ?2, ?3, ?4, ?5)"
+					       " ON CONFLICT (rule, key) DO UPDATE SET value = ?3,"
+					       " updated_at = ?4, updated_by = ?5", a, 5, NULL, err);
+		} else {
+			sqlarg a[] = {A_S(e->rule), A_S(e->key)};
+			rc = adhoc_exec(w->db, "DELETE FROM settings WHERE rule = ?1 AND key = ?2", a, 2,
+					NULL, err);
+		}
+		if (rc)
+			return rc;
+	}
+	return audit_add(w, sa->now, sa->actor, "settings", 0, 0, sa->before ? sa->before : "",
+			 sa->after ? sa->after : "", "", err);
+}
+
+int raqib_store_settings_put(raqib_store *st, const raqib_setting *set, size_t n,
+			     const char *actor, const char *before, const char *after, int64_t now,
+			     raqib_err *err)
+{
+	struct settings_arg sa = {set, n, actor, before, after, now};
+
+	if (!actor || !*actor)
+		return raqib_err_set(err, RAQIB_EARG, "store: a settings change needs an actor");
+	for (size_t i = 0; i < n; i++)
+		if (!set[i].rule || !*set[i].rule || !set[i].key || !*set[i].key)
+			return raqib_err_set(err, RAQIB_EARG, "store: a setting needs a rule and a key");
+	return submit(st, w_settings_put, &sa, false, err);
+}
+
+int raqib_store_settings_list(raqib_store *st, raqib_arena *ar, raqib_setting **out, size_t *n,
+			      raqib_err *err)
+{
+	conn *c;
+	sqlite3_stmt *s;
+	size_t cap = 0;
+	int rc;
+
+	*out = NULL;
+	*n = 0;
+	if (pool_get(st, &c, err))
+		return err ? err->code : RAQIB_EIO;
+	if (!(s = adhoc(c->db, "SELECT rule, key, value, updated_at, updated_by FROM settings"
+			       " ORDER BY rule, key", NULL, 0, err))) {
+		rc = err ? err->code : RAQIB_EIO;
+		goto out;
+	}
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		raqib_setting *e;
+		if (vec_push(ar, (void **)out, n, &cap, sizeof **out)) {
+			rc = nomem(err);
+			break;
+		}
+		e = &(*out)[*n - 1];
+		e->updated_at = sqlite3_column_int64(s, 3);
+		if (!(e->rule = col_str(s, 0, ar)) || !(e->key = col_str(s, 1, ar)) ||
+		    !(e->value = col_str(s, 2, ar)) || !(e->updated_by = col_str(s, 4, ar))) {
+			rc = nomem(err);
+			break;
+		}
+	}
+	if (rc == SQLITE_DONE)
+		rc = 0;
+	else if (rc > 0)
+		rc = db_fail(c->db, rc, err, "settings list");
+	sqlite3_finalize(s);
+out:
+	pool_put(st, c);
+	if (rc)
+		*n = 0;
+	return rc;
 }

@@ -922,6 +922,61 @@ static void test_ban_comment(void **state)
 			 RAQIB_STORE_NOTFOUND);
 }
 
+static void test_settings(void **state)
+{
+	fixture *f = *state;
+	raqib_err err = {0};
+	raqib_setting *got;
+	size_t n, total;
+	raqib_audit_row *au;
+	raqib_audit_filter af = {0, NULL, "settings", 0};
+	raqib_setting put1[] = {{"phone", "action", "hold", 0, NULL},
+				{"insult", "enabled", "false", 0, NULL}};
+	raqib_setting put2[] = {{"phone", "action", "reject", 0, NULL},
+				{"insult", "enabled", NULL, 0, NULL},
+				{"spam", "threshold", NULL, 0, NULL}};
+
+	assert_int_equal(raqib_store_settings_list(f->st, f->ar, &got, &n, &err), 0);
+	assert_int_equal(n, 0);
+	assert_int_equal(raqib_store_settings_put(f->st, put1, 2, "root", "{\"phone.action\":\"shorten\"}",
+						  "{\"phone.action\":\"hold\"}", 100, &err), 0);
+	assert_int_equal(raqib_store_settings_list(f->st, f->ar, &got, &n, &err), 0);
+	assert_int_equal(n, 2);
+	assert_string_equal(got[0].rule, "insult");
+	assert_string_equal(got[0].value, "false");
+	assert_string_equal(got[1].rule, "phone");
+	assert_string_equal(got[1].value, "hold");
+	assert_string_equal(got[1].updated_by, "root");
+	assert_int_equal(got[1].updated_at, 100);
+
+	/* an update replaces, NULL deletes (also one that is not there), and
+	 * everything survives a reopen */
+	assert_int_equal(raqib_store_settings_put(f->st, put2, 3, "root2", "{}", "{}", 200, &err), 0);
+	reopen(f);
+	assert_int_equal(raqib_store_settings_list(f->st, f->ar, &got, &n, &err), 0);
+	assert_int_equal(n, 1);
+	assert_string_equal(got[0].key, "action");
+	assert_string_equal(got[0].value, "reject");
+	assert_string_equal(got[0].updated_by, "root2");
+	assert_int_equal(got[0].updated_at, 200);
+
+	assert_int_equal(raqib_store_audit_query(f->st, &af, 0, 10, f->ar, &au, &n, &total, &err), 0);
+	assert_int_equal(n, 2);
+	assert_string_equal(au[0].actor, "root2");
+	assert_string_equal(au[1].actor, "root");
+	assert_string_equal(au[1].before, "{\"phone.action\":\"shorten\"}");
+	assert_string_equal(au[1].after, "{\"phone.action\":\"hold\"}");
+
+	/* no actor, no key: refused, nothing written */
+	assert_int_equal(raqib_store_settings_put(f->st, put1, 1, "", "", "", 300, &err), RAQIB_EARG);
+	put1[0].key = "";
+	assert_int_equal(raqib_store_settings_put(f->st, put1, 1, "root", "", "", 300, &err),
+			 RAQIB_EARG);
+	assert_int_equal(raqib_store_settings_list(f->st, f->ar, &got, &n, &err), 0);
+	assert_int_equal(n, 1);
+	assert_string_equal(got[0].value, "reject");
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int main(void)
@@ -944,6 +999,7 @@ int main(void)
 		T(test_queue_filters),
 		T(test_stats_feedback),
 		T(test_ban_comment),
+		T(test_settings),
 		cmocka_unit_test(test_status_names),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -76,13 +76,15 @@ typedef struct conf_ctx {
 	char msg[200];
 } conf_ctx;
 
-static int parse_float01(const char *v, float *out)
+/* A number in [0, max]; NaN and infinities are refused (!(d >= 0) is true
+ * for NaN, d < 0 is not). */
+static int parse_float_range(const char *v, double max, float *out)
 {
 	char *end;
 	double d;
 	errno = 0;
 	d = strtod(v, &end);
-	if (errno || end == v || *end || d < 0.0 || d > 2.0)
+	if (errno || end == v || *end || !(d >= 0.0 && d <= max))
 		return -1;
 	*out = (float)d;
 	return 0;
@@ -142,10 +144,10 @@ static int conf_rule(conf_ctx *c, int r, const char *key, const char *val)
 			CONF_FAIL("action must be publish, shorten, hold or reject, not '%s'", val);
 		rc->action = (raqib_action)a;
 	} else if (!strcmp(key, "threshold")) {
-		if (parse_float01(val, &rc->threshold))
+		if (parse_float_range(val, 1.0, &rc->threshold))
 			CONF_FAIL("threshold must be a number from 0 to 1, not '%s'", val);
 	} else if (!strcmp(key, "reject_threshold")) {
-		if (parse_float01(val, &rc->reject_threshold))
+		if (parse_float_range(val, 2.0, &rc->reject_threshold))
 			CONF_FAIL("reject_threshold must be a number from 0 to 2 (above 1: never), not '%s'", val);
 	} else if (!strcmp(key, "enabled")) {
 		if (parse_bool(val, &rc->enabled))
@@ -160,7 +162,7 @@ static int conf_rule(conf_ctx *c, int r, const char *key, const char *val)
 		if (resolve_model(c->path, val, rc->model, sizeof rc->model))
 			CONF_FAIL("model path is too long");
 	} else if (!strcmp(key, "model_threshold")) {
-		if (parse_float01(val, &rc->model_threshold) || rc->model_threshold >= 1.0f)
+		if (parse_float_range(val, 1.0, &rc->model_threshold) || rc->model_threshold >= 1.0f)
 			CONF_FAIL("model_threshold must be a number from 0 (the model's own) "
 				  "to below 1, not '%s'", val);
 	} else {
