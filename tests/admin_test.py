@@ -15,6 +15,8 @@ Groups, each with its own server and database:
   main   the desk: login, queue, actions, audit, stats, injection, export
   login  wrong passwords and the lockout ([admin] max_failures = 3)
   idle   session idle expiry ([admin] session_idle = 2)
+  settings  /admin/settings: the screening policy changed at run time,
+         stored, audited and applied again after a restart
 
 The example comments' decisions are re-checked with `raqib check --json`
 against the same article before a test relies on them.
@@ -32,12 +34,12 @@ import subprocess
 import sys
 import tempfile
 import time
-import traceback
 import urllib.parse
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 import http_test as H  # noqa: E402  (Server, FormParser, cli_decision, texts)
+from httplib import Ctx, Runner, exchange  # noqa: E402
 
 RAQIB = None
 SLUG = H.SLUG
@@ -131,7 +133,6 @@ class Session:
     def req(self, method, path, fields=None, headers=None):
         """(status, headers with lower-case names, body bytes). `fields`: a
         dict or a list of pairs, sent urlencoded (repeated keys kept)."""
-        import http.client
         h = dict(headers or {})
         body = None
         if fields is not None:
@@ -139,29 +140,19 @@ class Session:
             h.setdefault("Content-Type", "application/x-www-form-urlencoded")
         if self.jar:
             h["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.jar.items())
-        c = http.client.HTTPConnection("127.0.0.1", self.srv.port, timeout=20)
-        try:
-            c.request(method, path, body=body, headers=h)
-            r = c.getresponse()
-            data = r.read()
-            self.last_set_cookies = r.msg.get_all("Set-Cookie") or []
-            for sc in self.last_set_cookies:
-                kv = sc.split(";", 1)[0]
-                k, _, v = kv.partition("=")
-                k = k.strip()
-                low = sc.lower()
-                expired = re.search(r"max-age=0\b", low) or re.search(r"expires=[^;]*19[0-9]{2}", low)
-                if expired or v.strip() in ("", '""'):
-                    self.jar.pop(k, None)
-                else:
-                    self.jar[k] = v.strip()
-            hdrs = {}
-            for k, v in r.getheaders():
-                k = k.lower()
-                hdrs[k] = hdrs[k] + ", " + v if k in hdrs else v
-            return r.status, hdrs, data
-        finally:
-            c.close()
+        status, hdrs, data, msg = exchange(self.srv.port, method, path, body, h, timeout=20)
+        self.last_set_cookies = msg.get_all("Set-Cookie") or []
+        for sc in self.last_set_cookies:
+            kv = sc.split(";", 1)[0]
+            k, _, v = kv.partition("=")
+            k = k.strip()
+            low = sc.lower()
+            expired = re.search(r"max-age=0\b", low) or re.search(r"expires=[^;]*19[0-9]{2}", low)
+            if expired or v.strip() in ("", '""'):
+                self.jar.pop(k, None)
+            else:
+                self.jar[k] = v.strip()
+        return status, hdrs, data
 
     def get(self, path, headers=None):
         return self.req("GET", path, headers=headers)
@@ -306,18 +297,8 @@ def entries_for(entries, cid, action):
 
 # -------------------------------------------------------------- runner --
 
-TESTS = []
-
-
-def test(group):
-    def deco(fn):
-        TESTS.append((group, fn))
-        return fn
-    return deco
-
-
-class Ctx:
-    pass
+RUNNER = Runner("admin_test")
+test = RUNNER.test
 
 
 # ------------------------------------------------------------ group cli --
@@ -1161,16 +1142,13 @@ def make_users(db):
 
 def main():
     global RAQIB
-    if len(sys.argv) < 2:
-        print("usage: python3 tests/admin_test.py path/to/raqib [NAME...]", file=sys.stderr)
+    args = RUNNER.args()
+    if not args:
         return 2
-    RAQIB = H.RAQIB = os.path.abspath(sys.argv[1])
-    only = sys.argv[2:]
-    passed = failed = 0
-    t0 = time.time()
+    RAQIB = H.RAQIB = args[0]
+    only = args[1]
     for group, extra in GROUPS.items():
-        tests = [fn for g, fn in TESTS if g == group
-                 and (not only or any(o in fn.__name__ or o == g for o in only))]
+        tests = RUNNER.selected(group, only)
         if not tests:
             continue
         with tempfile.TemporaryDirectory(prefix="raqib-admin.") as tmp:
@@ -1186,25 +1164,13 @@ def main():
                     ctx.srv = AdminServer(tmp, extra,
                                           server_extra=SERVER_EXTRA.get(group, "")).start()
                 except Exception as e:
-                    print(f"FAIL {group}/setup: {str(e)[:600]}")
+                    RUNNER.fail(f"{group}/setup", str(e)[:600])
                     for fn in tests:
-                        print(f"FAIL {group}/{fn.__name__}: not run (setup failed)")
-                    failed += 1 + len(tests)
+                        RUNNER.fail(f"{group}/{fn.__name__}", "not run (setup failed)")
                     continue
             for fn in tests:
-                t1 = time.time()
-                try:
-                    fn(ctx)
-                    print(f"PASS {group}/{fn.__name__} ({time.time() - t1:.2f}s)")
-                    passed += 1
-                except Exception as e:
-                    msg = str(e) if isinstance(e, AssertionError) else traceback.format_exc()
-                    print(f"FAIL {group}/{fn.__name__}: {msg}")
-                    failed += 1
-                if ctx.srv and ctx.srv.proc.poll() is not None and not getattr(ctx, "stopped", 0):
-                    print(f"FAIL {group}/{fn.__name__}: the server died "
-                          f"(exit {ctx.srv.proc.returncode}); stderr:\n{ctx.srv.stderr_tail()}")
-                    failed += 1
+                RUNNER.run(group, fn, ctx)
+                if ctx.srv and not getattr(ctx, "stopped", 0) and RUNNER.died(group, fn, ctx.srv):
                     break
                 sys.stdout.flush()
             if ctx.srv:
@@ -1214,15 +1180,209 @@ def main():
                     print(f"NOTE {group}: SIGTERM took {time.time() - t1:.1f}s")
                 if getattr(ctx, "hook", None):
                     ctx.hook.close()
-                if rc == 0:
-                    passed += 1
-                    print(f"PASS {group}/sigterm_exit_0")
-                else:
-                    failed += 1
-                    print(f"FAIL {group}/sigterm_exit_0: exit status {rc}; stderr tail:\n"
-                          f"{ctx.srv.stderr_tail()}")
-    print(f"admin_test: {passed} passed, {failed} failed ({time.time() - t0:.1f}s)")
-    return 1 if failed else 0
+                RUNNER.sigterm(group, rc, ctx.srv)
+    return RUNNER.summary()
+
+
+# ------------------------------------------------------- group settings --
+# /admin/settings: the screening policy an admin changes at run time.
+
+PHONE2 = ("ليلى منصور", "أكتب من طرابلس عن حفتر والحرب في ليبيا، ومن أراد شهادتي "
+          "فهاتفي 0912345678 في أي وقت.")
+INSULT2 = ("وليد", "الكاتب تافه وغبي ولا يعرف شيئا عن حفتر وليبيا.")
+
+
+def cli_rules(pair):
+    """(decision, rules of the reasons) that `raqib check --json` gives
+    with the config file alone (no stored settings)."""
+    line = json.dumps({"name": pair[0], "text": pair[1],
+                       "article": {"title": ARTICLE["title"], "body": ARTICLE["body"]}},
+                      ensure_ascii=False)
+    r = subprocess.run([RAQIB, "check", "--json"], input=line.encode() + b"\n",
+                       capture_output=True, timeout=30)
+    j = json.loads(r.stdout.decode().splitlines()[0])
+    return j["decision"], sorted({x["rule"] for x in j["reasons"]})
+
+
+def post_status(srv, pair):
+    st, h, b = srv.comment(*pair)
+    assert st == 201, f"post {pair[0]}: {st} {b[:300]!r}"
+    return json.loads(b)["status"]
+
+
+def settings_form(sess):
+    """The csrf token and the fields of the settings form as shown."""
+    st, h, b = sess.get("/admin/settings")
+    assert st == 200, f"GET /admin/settings: {st} {text_of(b)[:300]!r}"
+    t = b.decode("utf-8")
+    fields = dict(re.findall(r'<input type="number" name="([a-z_]+\.[a-z_]+)"[^>]*value="([^"]*)"', t))
+    for name, body in re.findall(r'<select name="([a-z_]+\.[a-z_]+)">(.*?)</select>', t, re.S):
+        m = re.search(r'<option value="([^"]*)" selected>', body)
+        assert m, f"select {name} has no selected option"
+        fields[name] = m.group(1)
+    return csrf_of(b), fields, t
+
+
+def settings_audit(sess):
+    return [e for e in audit_entries(sess, "action=settings") if e.get("action") == "settings"]
+
+
+@test("settings")
+def t_settings_setup(ctx):
+    s = ctx.srv
+    st, _, b = s.put_article(SLUG, ARTICLE)
+    assert st == 201, f"PUT article: {st} {b[:200]!r}"
+    assert cli_rules(PHONE_C) == ("shorten", ["phone"]), cli_rules(PHONE_C)
+    assert cli_rules(PHONE2) == ("shorten", ["phone"]), cli_rules(PHONE2)
+    assert cli_rules(INSULT) == ("hold", ["insult"]), cli_rules(INSULT)
+    assert cli_rules(INSULT2) == ("hold", ["insult"]), cli_rules(INSULT2)
+    assert post_status(s, PHONE_C) == "shortened"
+    ctx.admin = Session(s)
+    ctx.admin.login("admin1", PW["admin1"])
+    ctx.editor = Session(s)
+    ctx.editor.login("editor1", PW["editor1"])
+
+
+@test("settings")
+def t_settings_page(ctx):
+    tok, f, t = settings_form(ctx.admin)
+    assert tok, "no csrf on the settings form"
+    # every rule with its Arabic name, its action and thresholds as in effect
+    for rule in ("honeypot", "spam", "insult", "hate", "off_topic", "dialect", "foreign",
+                 "pseudonym", "phone"):
+        for k in ("enabled", "action", "threshold", "reject_threshold"):
+            assert f"{rule}.{k}" in f, f"no field {rule}.{k} on the settings page"
+    assert f["phone.action"] == "shorten" and f["insult.action"] == "hold", f
+    assert f["spam.reject_threshold"] == "0.9" and f["insult.enabled"] == "true", f
+    vis = text_of(t)
+    for ar in ("رقم هاتف", "إساءة إلى أشخاص", "لهجة عامية"):
+        assert ar in vis, f"rule name {ar!r} missing"
+    # read-only: the pseudonym model built in; the [server]/[site] settings
+    assert "مدمج" in vis, "the pseudonym model is not shown"
+    for v in ("أخبار المثال", "Europe/Berlin", "http://example.test", "50"):
+        assert v in vis, f"server setting {v!r} not shown"
+    assert 'name="site' not in t and 'name="timezone' not in t, "server settings are editable"
+    st, h, b = ctx.admin.get("/admin")
+    assert b'href="/admin/settings"' in b, "no nav link to /admin/settings for an admin"
+    admin_headers_ok(h, "/admin/settings")
+
+
+@test("settings")
+def t_settings_editor_forbidden(ctx):
+    st, _, b = ctx.editor.get("/admin/settings")
+    assert st == 403, f"editor GET /admin/settings: {st}"
+    tok = ctx.editor.csrf("/admin")
+    st, _, b = ctx.editor.post("/admin/settings", {"csrf": tok, "phone.action": "reject"})
+    assert st == 403, f"editor POST /admin/settings: {st}"
+    st, _, b = ctx.editor.get("/admin")
+    assert b'href="/admin/settings"' not in b, "an editor sees the settings link"
+    st, _, _ = Session(ctx.srv).post("/admin/settings", {"phone.action": "reject"})
+    assert st == 403, f"anonymous POST /admin/settings: {st}"
+    _, f, _ = settings_form(ctx.admin)
+    assert f["phone.action"] == "shorten", f"an editor's POST changed the policy: {f}"
+
+
+@test("settings")
+def t_settings_no_csrf(ctx):
+    st, _, b = ctx.admin.post("/admin/settings", {"phone.action": "reject"})
+    assert st == 403, f"POST without csrf: {st}"
+    st, _, b = ctx.admin.post("/admin/settings", {"phone.action": "reject", "csrf": "0" * 32})
+    assert st == 403, f"POST with a wrong csrf: {st}"
+    _, f, _ = settings_form(ctx.admin)
+    assert f["phone.action"] == "shorten", f"a POST without csrf changed the policy: {f}"
+
+
+@test("settings")
+def t_settings_invalid(ctx):
+    n0 = len(settings_audit(ctx.admin))
+    for bad in ({"phone.threshold": "1.5"}, {"phone.threshold": "-0.1"},
+                {"phone.threshold": "nan"}, {"phone.threshold": "abc"},
+                {"phone.reject_threshold": "2.5"}, {"phone.action": "delete"},
+                {"insult.enabled": "maybe"},
+                # one bad field among good ones: nothing at all changes
+                {"phone.action": "hold", "insult.enabled": "false", "spam.threshold": "7"}):
+        tok, _, _ = settings_form(ctx.admin)
+        st, _, b = ctx.admin.post("/admin/settings", dict(bad, csrf=tok))
+        assert st == 400, f"{bad}: {st} {text_of(b)[:200]!r}"
+    _, f, _ = settings_form(ctx.admin)
+    assert (f["phone.action"], f["phone.threshold"], f["insult.enabled"],
+            f["spam.threshold"]) == ("shorten", "0.5", "true", "0.5"), f
+    assert len(settings_audit(ctx.admin)) == n0, "a refused change was audited"
+    _, db_out, _ = sqlite(ctx.srv.db, "SELECT count(*) FROM settings")
+    assert db_out.strip() == "0", f"refused changes were stored: {db_out!r}"
+
+
+@test("settings")
+def t_settings_phone_hold(ctx):
+    tok, f, _ = settings_form(ctx.admin)
+    f["phone.action"] = "hold"
+    f["csrf"] = tok
+    st, h, b = ctx.admin.post("/admin/settings", f)     # the whole form, as a browser sends it
+    assert st == 303, f"save: {st} {text_of(b)[:300]!r}"
+    assert loc_path(h)[0] == "/admin/settings", h.get("location")
+    assert post_status(ctx.srv, PHONE2) == "pending", "phone action hold did not hold the next comment"
+    _, f, t = settings_form(ctx.admin)
+    assert f["phone.action"] == "hold", f
+    assert "admin1" in text_of(t), "the override does not say who changed it"
+    _, out, _ = sqlite(ctx.srv.db, "SELECT rule, key, value, updated_by FROM settings")
+    assert out.strip() == "phone|action|hold|admin1", f"settings rows: {out!r}"
+    ev = settings_audit(ctx.admin)
+    assert len(ev) == 1, f"audit events 'settings': {ev}"
+    e = ev[0]
+    assert e.get("actor") == "admin1", e
+    before, after = json.loads(e["before"]), json.loads(e["after"])
+    assert before == {"phone.action": "shorten"} and after == {"phone.action": "hold"}, e
+
+
+@test("settings")
+def t_settings_insult_disabled(ctx):
+    assert post_status(ctx.srv, INSULT2) == "pending"
+    tok, _, _ = settings_form(ctx.admin)
+    st, _, b = ctx.admin.post("/admin/settings", {"csrf": tok, "insult.enabled": "false"})
+    assert st == 303, f"save: {st} {text_of(b)[:300]!r}"
+    assert post_status(ctx.srv, INSULT) == "published", "a disabled insult rule still held"
+    ev = settings_audit(ctx.admin)
+    assert len(ev) == 2 and json.loads(ev[0]["after"]) == {"insult.enabled": "false"}, ev
+    # saving what is already in effect changes nothing and writes no event
+    tok, f, _ = settings_form(ctx.admin)
+    st, _, _ = ctx.admin.post("/admin/settings", dict(f, csrf=tok))
+    assert st == 303, st
+    assert len(settings_audit(ctx.admin)) == 2, "an empty change was audited"
+
+
+@test("settings")
+def t_settings_restart(ctx):
+    """The overrides survive a restart on the same database; a stored one
+    that no longer validates is skipped with a warning."""
+    rc, _, err = sqlite(ctx.srv.db, "INSERT INTO settings VALUES ('spam', 'threshold', '9',"
+                                    " 0, 'x'), ('nosuch', 'action', 'hold', 0, 'x')")
+    assert rc == 0, err
+    assert ctx.srv.stop() == 0, "SIGTERM"
+    ctx.srv.start()
+    ctx.admin = Session(ctx.srv)
+    ctx.admin.login("admin1", PW["admin1"])
+    _, f, _ = settings_form(ctx.admin)
+    assert (f["phone.action"], f["insult.enabled"], f["spam.threshold"]) == \
+        ("hold", "false", "0.5"), f
+    tail = ctx.srv.stderr_tail(6000)
+    assert "nosuch" in tail and "spam" in tail and "ignored" in tail, \
+        f"no warning for the invalid stored settings: {tail[-600:]!r}"
+    phone3 = (PHONE2[0], PHONE2[1].replace("0912345678", "0923456789"))
+    assert post_status(ctx.srv, phone3) == "pending", "phone hold lost in the restart"
+    ins3 = (INSULT[0], INSULT[1] + " حقا")
+    assert post_status(ctx.srv, ins3) == "published", "insult disabled lost in the restart"
+    # back to the file's values: the overrides go, the file rules again
+    tok, _, _ = settings_form(ctx.admin)
+    st, _, _ = ctx.admin.post("/admin/settings", {"csrf": tok, "phone.action": "shorten",
+                                                  "insult.enabled": "true"})
+    assert st == 303, st
+    _, out, _ = sqlite(ctx.srv.db, "SELECT rule FROM settings ORDER BY rule")
+    assert out.split() == ["nosuch", "spam"], f"settings rows after reset: {out!r}"
+    phone4 = (PHONE2[0], PHONE2[1].replace("0912345678", "0934567890"))
+    assert post_status(ctx.srv, phone4) == "shortened"
+
+
+GROUPS["settings"] = "max_failures = 20\n"
 
 
 if __name__ == "__main__":

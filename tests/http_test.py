@@ -31,10 +31,12 @@ import sys
 import tempfile
 import threading
 import time
-import traceback
 import urllib.parse
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+from httplib import Ctx, Runner, exchange  # noqa: E402
+
 CONF_DIR = os.path.join(HERE, "http")
 RAQIB = None
 ADMIN = secrets.token_hex(16)
@@ -168,20 +170,7 @@ class Server:
     # -- HTTP --
     def req(self, method, path, body=None, headers=None, timeout=15.0):
         """(status, headers with lower-case names, body bytes)."""
-        c = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
-        try:
-            if isinstance(body, str):
-                body = body.encode("utf-8")
-            c.request(method, path, body=body, headers=headers or {})
-            r = c.getresponse()
-            data = r.read()
-            hdrs = {}
-            for k, v in r.getheaders():
-                k = k.lower()
-                hdrs[k] = hdrs[k] + ", " + v if k in hdrs else v
-            return r.status, hdrs, data
-        finally:
-            c.close()
+        return exchange(self.port, method, path, body, headers, timeout)[:3]
 
     def get(self, path, headers=None):
         return self.req("GET", path, headers=headers)
@@ -323,21 +312,20 @@ def local_path(location):
     return u.path + ("?" + u.query if u.query else "")
 
 
+def posted(srv, pair, status, honeypot=""):
+    """The JSON answer to posting the comment (name, text), which must be
+    201 with this status."""
+    st, h, b = srv.comment(*pair, honeypot=honeypot)
+    assert st == 201, f"{st} {b[:300]!r}"
+    j = json.loads(b)
+    assert j.get("status") == status, j
+    return j
+
+
 # -------------------------------------------------------------- runner --
 
-TESTS = []
-
-
-def test(group):
-    def deco(fn):
-        TESTS.append((group, fn))
-        return fn
-    return deco
-
-
-class Ctx:
-    """Shared state of one group (its server and what earlier tests posted)."""
-    pass
+RUNNER = Runner("http_test")
+test = RUNNER.test
 
 
 # ------------------------------------------------ group: main (one server) --
@@ -404,10 +392,7 @@ def t_unknown_article(ctx):
 @test("main")
 def t_post_clean(ctx):
     assert cli_decision(*CLEAN) == "publish", "raqib check no longer publishes CLEAN"
-    st, h, b = ctx.srv.comment(*CLEAN)
-    assert st == 201, f"{st} {b[:300]!r}"
-    j = json.loads(b)
-    assert j.get("status") == "published", j
+    j = posted(ctx.srv, CLEAN, "published")
     assert isinstance(j.get("id"), int) and j["id"] > 0, j
     assert j.get("text") == CLEAN[1], j.get("text")
     assert j.get("reasons") == [], j.get("reasons")
@@ -418,10 +403,7 @@ def t_post_clean(ctx):
 @test("main")
 def t_post_phone(ctx):
     assert cli_decision(*PHONE_C) == "shorten", "raqib check no longer shortens PHONE_C"
-    st, h, b = ctx.srv.comment(*PHONE_C)
-    assert st == 201, f"{st} {b[:300]!r}"
-    j = json.loads(b)
-    assert j.get("status") == "shortened", j
+    j = posted(ctx.srv, PHONE_C, "shortened")
     assert PHONE not in j["text"] and "055" not in j["text"], j["text"]
     assert "بنغازي" in j["text"], j["text"]
     rules = [r.get("rule") for r in j.get("reasons", [])]
@@ -437,20 +419,14 @@ def t_post_phone(ctx):
 @test("main")
 def t_post_insult(ctx):
     assert cli_decision(*INSULT) == "hold", "raqib check no longer holds INSULT"
-    st, h, b = ctx.srv.comment(*INSULT)
-    assert st == 201, f"{st} {b[:300]!r}"
-    j = json.loads(b)
-    assert j.get("status") == "pending", j
+    j = posted(ctx.srv, INSULT, "pending")
     assert j.get("text") == INSULT[1], j.get("text")
     assert "insult" in [r.get("rule") for r in j.get("reasons", [])], j.get("reasons")
 
 
 @test("main")
 def t_post_honeypot(ctx):
-    st, h, b = ctx.srv.comment(*HONEY, honeypot="http://spam.example")
-    assert st == 201, f"{st} {b[:300]!r}"
-    j = json.loads(b)
-    assert j.get("status") == "rejected", j
+    j = posted(ctx.srv, HONEY, "rejected", honeypot="http://spam.example")
     assert "honeypot" in [r.get("rule") for r in j.get("reasons", [])], j.get("reasons")
 
 
@@ -1065,16 +1041,12 @@ GROUPS = {
 
 def main():
     global RAQIB
-    if len(sys.argv) < 2:
-        print("usage: python3 tests/http_test.py path/to/raqib [NAME...]", file=sys.stderr)
+    args = RUNNER.args()
+    if not args:
         return 2
-    RAQIB = os.path.abspath(sys.argv[1])
-    only = sys.argv[2:]
-    passed = failed = 0
-    t0 = time.time()
+    RAQIB, only = args
     for group, (conf, extra, admin) in GROUPS.items():
-        tests = [fn for g, fn in TESTS if g == group
-                 and (not only or any(o in fn.__name__ or o == g for o in only))]
+        tests = RUNNER.selected(group, only)
         if not tests:
             continue
         with tempfile.TemporaryDirectory(prefix="raqib-http.") as tmp:
@@ -1084,37 +1056,17 @@ def main():
                 ctx.srv = Server(tmp, conf, extra, admin=admin).start()
             except Exception as e:
                 for fn in tests:
-                    print(f"FAIL {group}/{fn.__name__}: server did not start: {e}")
-                    failed += 1
+                    RUNNER.fail(f"{group}/{fn.__name__}", f"server did not start: {e}")
                 continue
             for fn in tests:
-                t1 = time.time()
-                try:
-                    fn(ctx)
-                    print(f"PASS {group}/{fn.__name__} ({time.time() - t1:.2f}s)")
-                    passed += 1
-                except Exception as e:
-                    msg = str(e) if isinstance(e, AssertionError) else traceback.format_exc()
-                    print(f"FAIL {group}/{fn.__name__}: {msg}")
-                    failed += 1
-                if ctx.srv.proc.poll() is not None and fn.__name__ != "t_kill9":
-                    print(f"FAIL {group}/{fn.__name__}: the server died "
-                          f"(exit {ctx.srv.proc.returncode}); stderr:\n{ctx.srv.stderr_tail()}")
-                    failed += 1
+                RUNNER.run(group, fn, ctx)
+                if fn.__name__ != "t_kill9" and RUNNER.died(group, fn, ctx.srv):
                     try:
                         ctx.srv = Server(tmp, conf, extra, db=ctx.srv.db, admin=admin).start()
                     except Exception:
                         break
-            rc = ctx.srv.stop()
-            if rc == 0:
-                passed += 1
-                print(f"PASS {group}/sigterm_exit_0")
-            else:
-                failed += 1
-                print(f"FAIL {group}/sigterm_exit_0: exit status {rc}; stderr tail:\n"
-                      f"{ctx.srv.stderr_tail()}")
-    print(f"http_test: {passed} passed, {failed} failed ({time.time() - t0:.1f}s)")
-    return 1 if failed else 0
+            RUNNER.sigterm(group, ctx.srv.stop(), ctx.srv)
+    return RUNNER.summary()
 
 
 if __name__ == "__main__":

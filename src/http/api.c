@@ -126,24 +126,46 @@ static json_t *comment_json(const raqib_comment_row *r)
 			 "text", r->text_public, "created_at", iso, "time", t);
 }
 
+/* The article the URL names, read into the request's arena *ar. Returns 0,
+ * or -1 with *res the answer (404 unknown, 500 storage error, MHD_NO
+ * without an arena). */
+static int url_article(http_ctx *x, raqib_arena **ar, raqib_article *a, enum MHD_Result *res)
+{
+	raqib_err err = {0, ""};
+	int rc;
+
+	*ar = http_arena(x);
+	if (!*ar) {
+		*res = MHD_NO;
+		return -1;
+	}
+	rc = raqib_store_article_get(x->s->st, x->slug, *ar, a, &err);
+	if (!rc)
+		return 0;
+	if (rc == RAQIB_STORE_NOTFOUND) {
+		*res = http_json_error(x, 404, "unknown article");
+	} else {
+		fprintf(stderr, "raqib serve: reading %s: %s\n", x->slug, err.msg);
+		*res = http_json_error(x, 500, "storage error");
+	}
+	return -1;
+}
+
 static enum MHD_Result get_comments(http_ctx *x)
 {
-	raqib_arena *ar = http_arena(x);
+	raqib_arena *ar;
 	raqib_err err = {0, ""};
 	raqib_article a;
 	raqib_comment_row *rows = NULL;
 	size_t n = 0, total = 0, i, page = http_page_arg(x);
 	char token[128];
 	json_t *arr, *j;
-	int rc;
+	enum MHD_Result res;
 
-	if (!ar)
-		return MHD_NO;
-	rc = raqib_store_article_get(x->s->st, x->slug, ar, &a, &err);
-	if (rc == RAQIB_STORE_NOTFOUND)
-		return http_json_error(x, 404, "unknown article");
-	if (rc || raqib_store_comments_public(x->s->st, a.id, x->s->conf.newest_first, page,
-					      x->s->conf.per_page, ar, &rows, &n, &total, &err)) {
+	if (url_article(x, &ar, &a, &res))
+		return res;
+	if (raqib_store_comments_public(x->s->st, a.id, x->s->conf.newest_first, page,
+					x->s->conf.per_page, ar, &rows, &n, &total, &err)) {
 		fprintf(stderr, "raqib serve: reading %s: %s\n", x->slug, err.msg);
 		return http_json_error(x, 500, "storage error");
 	}
@@ -340,18 +362,12 @@ static json_t *article_json(http_ctx *x, const raqib_article *a)
 
 static enum MHD_Result get_article(http_ctx *x)
 {
-	raqib_arena *ar = http_arena(x);
-	raqib_err err = {0, ""};
+	raqib_arena *ar;
 	raqib_article a;
-	int rc;
+	enum MHD_Result res;
 
-	if (!ar)
-		return MHD_NO;
-	rc = raqib_store_article_get(x->s->st, x->slug, ar, &a, &err);
-	if (rc == RAQIB_STORE_NOTFOUND)
-		return http_json_error(x, 404, "unknown article");
-	if (rc)
-		return http_json_error(x, 500, "storage error");
+	if (url_article(x, &ar, &a, &res))
+		return res;
 	return send_json(x, 200, article_json(x, &a), HTTP_H_NOSTORE);
 }
 

@@ -8,42 +8,13 @@
 // text on the public article page. One PASS/FAIL line per check; exit
 // status 1 when anything failed.
 
+import { check, finish, launch, step, watch } from './lib.mjs';
+
 const env = process.env;
-const { chromium } = await import(env.PLAYWRIGHT);
-let failed = 0;
-
-function check(name, ok, detail) {
-	if (ok) console.log(`PASS ${name}`);
-	else {
-		failed++;
-		console.log(`FAIL ${name}${detail === undefined ? '' : ': ' + detail}`);
-	}
-}
-
-async function step(name, fn) {
-	try {
-		await fn();
-	} catch (e) {
-		failed++;
-		console.log(`FAIL ${name}: ${e && e.message ? e.message.split('\n')[0] : e}`);
-	}
-}
-
-const browser = await chromium.launch({
-	executablePath: env.CHROMIUM || '/usr/bin/chromium',
-	args: ['--no-sandbox', '--disable-gpu', '--font-render-hinting=none'],
-});
-const ctx = await browser.newContext({ locale: 'ar', viewport: { width: 1100, height: 900 } });
+const { browser, ctx } = await launch({ width: 1100, height: 900 });
 const page = await ctx.newPage();
 const errors = [];
-page.on('console', (m) => {
-	if (m.type() === 'error' && !/^Failed to load resource/.test(m.text())) errors.push(m.text());
-});
-page.on('pageerror', (e) => errors.push(String(e)));
-page.on('response', (r) => {
-	if (r.status() >= 400 && !new URL(r.url()).pathname.endsWith('/favicon.ico'))
-		errors.push(`${r.status()} ${r.url()}`);
-});
+watch(page, errors);
 
 const EDITED = 'أرى أن الكاتب لم ينصف حفتر في تحليله لأوضاع ليبيا (تعديل المحرر: jk e).';
 
@@ -176,6 +147,4 @@ await step('stats', async () => {
 });
 
 check('desk: no script errors or CSP violations', errors.length === 0, errors.join(' | '));
-await browser.close();
-console.log(failed ? `admin.mjs: ${failed} failed` : 'admin.mjs: all passed');
-process.exit(failed ? 1 : 0);
+await finish(browser, 'admin.mjs');

@@ -5,47 +5,15 @@
 // One PASS/FAIL line per check; exit status 1 when anything failed.
 import { readFileSync } from 'node:fs';
 
+import { check, finish, launch, step, watch } from './lib.mjs';
+
 const env = process.env;
-const { chromium } = await import(env.PLAYWRIGHT);
 const article = JSON.parse(readFileSync(env.ARTICLE_JSON, 'utf8'));
 const heading = 'تعليقات القراء على مقال : ' + article.title;
-let failed = 0;
 
-function check(name, ok, detail) {
-	if (ok) console.log(`PASS ${name}`);
-	else {
-		failed++;
-		console.log(`FAIL ${name}${detail === undefined ? '' : ': ' + detail}`);
-	}
-}
-
-async function step(name, fn) {
-	try {
-		await fn();
-	} catch (e) {
-		failed++;
-		console.log(`FAIL ${name}: ${e && e.message ? e.message.split('\n')[0] : e}`);
-	}
-}
-
-const browser = await chromium.launch({
-	executablePath: env.CHROMIUM || '/usr/bin/chromium',
-	args: ['--no-sandbox', '--disable-gpu', '--font-render-hinting=none'],
-});
-const ctx = await browser.newContext({ locale: 'ar', viewport: { width: 1000, height: 900 } });
+const { browser, ctx } = await launch({ width: 1000, height: 900 });
 const page = await ctx.newPage();
 const consoleErrors = [];
-// Script errors, CSP violations and failed loads (a missing favicon aside).
-function watch(p, errs) {
-	p.on('console', (m) => {
-		if (m.type() === 'error' && !/^Failed to load resource/.test(m.text())) errs.push(m.text());
-	});
-	p.on('pageerror', (e) => errs.push(String(e)));
-	p.on('response', (r) => {
-		if (r.status() >= 400 && !new URL(r.url()).pathname.endsWith('/favicon.ico'))
-			errs.push(`${r.status()} ${r.url()}`);
-	});
-}
 watch(page, consoleErrors);
 
 const name = 'كريم حداد';
@@ -164,6 +132,4 @@ await step('widget', async () => {
 });
 
 check('article: no script errors', consoleErrors.length === 0, consoleErrors.join(' | '));
-await browser.close();
-console.log(failed ? `browser.mjs: ${failed} failed` : 'browser.mjs: all passed');
-process.exit(failed ? 1 : 0);
+await finish(browser, 'browser.mjs');

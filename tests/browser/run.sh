@@ -11,70 +11,17 @@
 # honeypot, the form round trip with its notice) and tests/browser/widget.html,
 # a page of another origin (python3 -m http.server on a second ephemeral port,
 # listed in embed_origins) embedding /widget.js. Screenshots go to
-# build/screenshots/{article,notice,widget}.png.
+# build/screenshots/{article,notice,widget}.png. The setup shared with
+# run_admin.sh is in tests/browser/lib.sh.
 set -u
 
 RAQIB=${1:?usage: sh tests/browser/run.sh path/to/raqib}
+NAME=browser-test
 HERE=$(cd "$(dirname "$0")" && pwd)
-ROOT=$(cd "$HERE/../.." && pwd)
-case $RAQIB in /*) ;; *) RAQIB=$(pwd)/$RAQIB ;; esac
-NODE_DIR=${RAQIB_NODE_DIR:-$ROOT/build/node}
-SHOTS=${RAQIB_SHOTS:-$ROOT/build/screenshots}
-CHROMIUM=${CHROMIUM:-/usr/bin/chromium}
+. "$HERE/lib.sh"
 
-die() { echo "browser-test: $*" >&2; exit 1; }
-
-# Debian's chromium and an Arabic font, if missing.
-missing=
-[ -x "$CHROMIUM" ] || missing="$missing chromium"
-dpkg-query -W -f='${Status}' fonts-noto-core 2>/dev/null | grep -q 'ok installed' ||
-	missing="$missing fonts-noto-core"
-if [ -n "$missing" ]; then
-	echo "browser-test: installing$missing"
-	SUDO=; [ "$(id -u)" = 0 ] || SUDO=sudo
-	$SUDO apt-get update -qq &&
-		DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends $missing ||
-		die "cannot install$missing"
-fi
-if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
-	echo "browser-test: installing nodejs npm"
-	SUDO=; [ "$(id -u)" = 0 ] || SUDO=sudo
-	$SUDO apt-get update -qq &&
-		DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends nodejs npm ||
-		die "node/npm missing and cannot be installed"
-fi
-
-# playwright-core, pinned by the lock file; reinstalled only when it changes.
-if ! cmp -s "$HERE/package-lock.json" "$NODE_DIR/package-lock.json" ||
-	[ ! -f "$NODE_DIR/node_modules/playwright-core/package.json" ]; then
-	mkdir -p "$NODE_DIR" || exit 1
-	cp "$HERE/package.json" "$HERE/package-lock.json" "$NODE_DIR/" || exit 1
-	(cd "$NODE_DIR" && npm ci --no-audit --no-fund --loglevel=error) ||
-		die "npm ci failed in $NODE_DIR"
-fi
-
-T=$(mktemp -d "${TMPDIR:-/tmp}/raqib-browser.XXXXXX") || exit 1
-RPID=
-WPID=
-cleanup() {
-	[ -n "$RPID" ] && kill "$RPID" 2>/dev/null
-	[ -n "$WPID" ] && kill "$WPID" 2>/dev/null
-	wait 2>/dev/null
-	rm -rf "$T"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM
-
-# wait_line FILE REGEX: the first match of REGEX in FILE within 10 s.
-wait_line() {
-	i=0
-	while [ $i -lt 100 ]; do
-		l=$(grep -m1 -E "$2" "$1" 2>/dev/null) && { echo "$l"; return 0; }
-		sleep 0.1
-		i=$((i + 1))
-	done
-	return 1
-}
+browser_tools install
+scratch raqib-browser
 
 # The embedding page's server first: its origin goes into embed_origins.
 mkdir -p "$T/www"
@@ -94,19 +41,8 @@ embed_origins = $WORIGIN
 name = أخبار المثال
 timezone = Europe/Berlin
 EOF
-ADMIN=$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')
-RAQIB_ADMIN_TOKEN=$ADMIN "$RAQIB" serve --config "$T/raqib.conf" --listen 127.0.0.1:0 \
-	--db "$T/b.db" >"$T/raqib.out" 2>"$T/raqib.err" &
-RPID=$!
-l=$(wait_line "$T/raqib.out" '^raqib: listening on http://') ||
-	{ cat "$T/raqib.err" >&2; die "raqib serve printed no listening line"; }
-BASE=$(echo "$l" | sed -E 's|^raqib: listening on (http://[^/]+)/$|\1|')
-SLUG=haftar-libya
+serve
 
-code=$(curl -s -o "$T/put.json" -w '%{http_code}' -X PUT -H "Authorization: Bearer $ADMIN" \
-	-H 'Content-Type: application/json' --data-binary @"$ROOT/tests/http/article.json" \
-	"$BASE/api/v1/articles/$SLUG")
-[ "$code" = 201 ] || { cat "$T/put.json" >&2; die "PUT article answered $code"; }
 # One published comment already there, as on the seed page.
 python3 - "$BASE" "$SLUG" <<'EOF' || die "could not post the first comment"
 import json, sys, urllib.request
@@ -125,21 +61,6 @@ sed -e "s|@RAQIB@|$BASE|g" -e "s|@SLUG@|$SLUG|g" "$HERE/widget.html" >"$T/www/wi
 
 mkdir -p "$SHOTS"
 BASE=$BASE SLUG=$SLUG WIDGET_URL=$WORIGIN/widget.html SHOTS=$SHOTS CHROMIUM=$CHROMIUM \
-	ARTICLE_JSON=$ROOT/tests/http/article.json \
-	PLAYWRIGHT=$NODE_DIR/node_modules/playwright-core/index.mjs \
+	ARTICLE_JSON=$ROOT/tests/http/article.json PLAYWRIGHT=$PLAYWRIGHT \
 	node "$HERE/browser.mjs"
-rc=$?
-if [ $rc -ne 0 ]; then
-	echo "--- raqib stderr (tail)" >&2
-	tail -n 20 "$T/raqib.err" >&2
-fi
-kill -TERM "$RPID"
-wait "$RPID"
-src=$?
-RPID=
-if [ $src -ne 0 ]; then
-	echo "FAIL raqib serve exit status $src after SIGTERM"
-	rc=1
-fi
-[ $rc -eq 0 ] && echo "browser-test: all passed (screenshots in $SHOTS)"
-exit $rc
+finish $?
