@@ -311,51 +311,150 @@ static void finish(sqlite3_stmt *s)
 	}
 }
 
-static void bind_str(sqlite3_stmt *s, int i, const char *v)
-{
-	sqlite3_bind_text(s, i, v ? v : "", -1, SQLITE_STATIC);
-}
-
-static void bind_i64(sqlite3_stmt *s, int i, int64_t v)
-{
-	sqlite3_bind_int64(s, i, v);
-}
-
 static int64_t clamp_i64(size_t v)
 {
 	return v > (size_t)INT64_MAX ? INT64_MAX : (int64_t)v;
 }
 
-/* Runs a statement that returns no rows (or whose rows do not matter). */
-static int run(conn *c, int id, raqib_err *err, const char *what)
+/* A value for the next parameter: values are only ever bound. */
+typedef struct sqlarg {
+	bool is_str;
+	int64_t i;
+	const char *s;
+} sqlarg;
+
+#define A_I(v) ((sqlarg){false, (v), NULL})
+#define A_S(v) ((sqlarg){true, 0, (v)})
+#define NARGS(a) ((int)(sizeof(a) / sizeof((a)[0])))
+
+/* What to run: the connection's cached SQL[id], or, when `sql` is set, a
+ * statement prepared for this call only. The desk's queries are few per
+ * request and vary with the filters, so they do not live in the cache. */
+typedef struct query {
+	int id;
+	const char *sql;
+	const sqlarg *a; /* bound to ?1 .. ?na */
+	int na;
+} query;
+
+static query cached(int id, const sqlarg *a, int na)
 {
-	sqlite3_stmt *s = stmt(c, id, err);
+	return (query){id, NULL, a, na};
+}
+
+static query adhoc(const char *sql, const sqlarg *a, int na)
+{
+	return (query){-1, sql, a, na};
+}
+
+static sqlite3_stmt *q_open(conn *c, const query *q, raqib_err *err)
+{
+	sqlite3_stmt *s = NULL;
+	if (q->sql) {
+		int rc = sqlite3_prepare_v2(c->db, q->sql, -1, &s, NULL);
+		if (rc != SQLITE_OK) {
+			db_fail(c->db, rc, err, "prepare");
+			sqlite3_finalize(s);
+			return NULL;
+		}
+	} else if (!(s = stmt(c, q->id, err))) {
+		return NULL;
+	}
+	for (int i = 0; i < q->na; i++) {
+		if (q->a[i].is_str)
+			sqlite3_bind_text(s, i + 1, q->a[i].s ? q->a[i].s : "", -1, SQLITE_STATIC);
+		else
+			sqlite3_bind_int64(s, i + 1, q->a[i].i);
+	}
+	return s;
+}
+
+static void q_close(const query *q, sqlite3_stmt *s)
+{
+	if (q->sql)
+		sqlite3_finalize(s);
+	else
+		finish(s);
+}
+
+/* Reads the current row of s into `row`; arena-backed readers use `ar`. */
+typedef int (*read_fn)(sqlite3_stmt *s, raqib_arena *ar, void *row, raqib_err *err);
+
+/* Calls rd on every row of q, or with `first` on the first row only (and
+ * then no row at all is RAQIB_STORE_NOTFOUND); stops at rd's first error. */
+static int q_step(conn *c, const query *q, bool first, read_fn rd, raqib_arena *ar, void *ctx,
+		  raqib_err *err, const char *what)
+{
+	sqlite3_stmt *s = q_open(c, q, err);
 	int rc;
 	if (!s)
 		return err ? err->code : RAQIB_EIO;
-	do
-		rc = sqlite3_step(s);
-	while (rc == SQLITE_ROW);
-	if (rc != SQLITE_DONE) {
-		int e = db_fail(c->db, rc, err, what);
-		finish(s);
-		return e;
-	}
-	finish(s);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW)
+		if ((rc = rd(s, ar, ctx, err)) || first)
+			goto out;
+	if (rc == SQLITE_DONE)
+		rc = first ? RAQIB_STORE_NOTFOUND : 0;
+	else
+		rc = db_fail(c->db, rc, err, what);
+out:
+	q_close(q, s);
+	return rc;
+}
+
+static int q_each(conn *c, const query *q, read_fn rd, raqib_arena *ar, void *ctx,
+		  raqib_err *err, const char *what)
+{
+	return q_step(c, q, false, rd, ar, ctx, err, what);
+}
+
+static int q_one(conn *c, const query *q, read_fn rd, raqib_arena *ar, void *row,
+		 raqib_err *err, const char *what)
+{
+	return q_step(c, q, true, rd, ar, row, err, what);
+}
+
+static int skip_row(sqlite3_stmt *s, raqib_arena *ar, void *row, raqib_err *err)
+{
+	(void)s;
+	(void)ar;
+	(void)row;
+	(void)err;
 	return 0;
 }
 
-/* Steps a bound statement to completion. */
-static int step_done(conn *c, sqlite3_stmt *s, raqib_err *err, const char *what)
+/* Runs q to its end (its rows, if any, do not matter); *changes may be NULL. */
+static int q_exec(conn *c, const query *q, int64_t *changes, raqib_err *err, const char *what)
 {
-	int rc = sqlite3_step(s);
-	if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
-		int e = db_fail(c->db, rc, err, what);
-		finish(s);
-		return e;
-	}
-	finish(s);
+	int rc = q_step(c, q, false, skip_row, NULL, NULL, err, what);
+	if (!rc && changes)
+		*changes = sqlite3_changes64(c->db);
+	return rc;
+}
+
+/* Runs a cached statement that takes no values (transactions, pragmas). */
+static int run(conn *c, int id, raqib_err *err, const char *what)
+{
+	query q = cached(id, NULL, 0);
+	return q_exec(c, &q, NULL, err, what);
+}
+
+static int read_i64(sqlite3_stmt *s, raqib_arena *ar, void *v, raqib_err *err)
+{
+	(void)ar;
+	(void)err;
+	*(int64_t *)v = sqlite3_column_int64(s, 0);
 	return 0;
+}
+
+/* A single-integer query (counts, existence); no row reads as 0. */
+static int q_scalar(conn *c, const query *q, int64_t *v, raqib_err *err, const char *what)
+{
+	int rc = q_one(c, q, read_i64, NULL, v, err, what);
+	if (rc == RAQIB_STORE_NOTFOUND) {
+		*v = 0;
+		rc = 0;
+	}
+	return rc;
 }
 
 static const char *col_str(sqlite3_stmt *s, int i, raqib_arena *ar)
@@ -392,6 +491,30 @@ static int vec_push(raqib_arena *ar, void **v, size_t *n, size_t *cap, size_t si
 	return 0;
 }
 
+/* Rows collected into an arena array: *v holds *n elements of `size`. */
+typedef struct rows {
+	read_fn read;
+	size_t size;
+	void **v;
+	size_t *n, cap;
+} rows;
+
+#define ROWS(rd, out, n) ((rows){(rd), sizeof **(out), (void **)(out), (n), 0})
+
+static int push_row(sqlite3_stmt *s, raqib_arena *ar, void *p, raqib_err *err)
+{
+	rows *r = p;
+	if (vec_push(ar, r->v, r->n, &r->cap, r->size))
+		return nomem(err);
+	return r->read(s, ar, (char *)*r->v + (*r->n - 1) * r->size, err);
+}
+
+static int q_rows(conn *c, const query *q, rows *r, raqib_arena *ar, raqib_err *err,
+		  const char *what)
+{
+	return q_each(c, q, push_row, ar, r, err, what);
+}
+
 /* ----------------------------------------------------------- connections */
 
 static void conn_close(conn *c)
@@ -413,6 +536,23 @@ static int exec_sql(sqlite3 *db, const char *sql, raqib_err *err, const char *wh
 			      msg ? msg : sqlite3_errstr(rc));
 		sqlite3_free(msg);
 		return err ? err->code : errcode_of(rc);
+	}
+	return 0;
+}
+
+/* Prepares a one-row PRAGMA and steps to its row; the caller reads it and
+ * finalizes *s. */
+static int pragma_row(sqlite3 *db, const char *sql, sqlite3_stmt **s, raqib_err *err,
+		      const char *what)
+{
+	int rc = sqlite3_prepare_v2(db, sql, -1, s, NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_step(*s);
+	if (rc != SQLITE_ROW) {
+		rc = db_fail(db, rc, err, what);
+		sqlite3_finalize(*s);
+		*s = NULL;
+		return rc;
 	}
 	return 0;
 }
@@ -443,16 +583,10 @@ static int conn_open(const char *path, bool writer, conn **out, raqib_err *err)
 	if (exec_sql(c->db, "SELECT count(*) FROM sqlite_schema", err, path))
 		goto fail;
 	if (writer) {
-		sqlite3_stmt *s = NULL;
+		sqlite3_stmt *s;
 		bool wal;
-		rc = sqlite3_prepare_v2(c->db, "PRAGMA journal_mode = WAL", -1, &s, NULL);
-		if (rc == SQLITE_OK)
-			rc = sqlite3_step(s);
-		if (rc != SQLITE_ROW) {
-			db_fail(c->db, rc, err, "journal_mode");
-			sqlite3_finalize(s);
+		if (pragma_row(c->db, "PRAGMA journal_mode = WAL", &s, err, "journal_mode"))
 			goto fail;
-		}
 		wal = sqlite3_column_text(s, 0) &&
 		      !strcmp((const char *)sqlite3_column_text(s, 0), "wal");
 		sqlite3_finalize(s);
@@ -476,15 +610,10 @@ fail:
 
 static int user_version(sqlite3 *db, int *v, raqib_err *err)
 {
-	sqlite3_stmt *s = NULL;
-	int rc = sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &s, NULL);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_step(s);
-	if (rc != SQLITE_ROW) {
-		int e = db_fail(db, rc, err, "user_version");
-		sqlite3_finalize(s);
-		return e;
-	}
+	sqlite3_stmt *s;
+	int rc = pragma_row(db, "PRAGMA user_version", &s, err, "user_version");
+	if (rc)
+		return rc;
 	*v = sqlite3_column_int(s, 0);
 	sqlite3_finalize(s);
 	return 0;
@@ -563,6 +692,146 @@ static void pool_put(raqib_store *st, conn *c)
 	st->free_conns = c;
 	pthread_cond_signal(&st->pool_cv);
 	pthread_mutex_unlock(&st->pool_mu);
+}
+
+/* ----------------------------------------------------------------- reads */
+
+/* Every read borrows a pool connection for the length of one call. */
+
+static int get_one(raqib_store *st, const query *q, read_fn rd, raqib_arena *ar, void *row,
+		   raqib_err *err, const char *what)
+{
+	conn *c;
+	int rc;
+
+	if (pool_get(st, &c, err))
+		return err ? err->code : RAQIB_EIO;
+	rc = q_one(c, q, rd, ar, row, err, what);
+	pool_put(st, c);
+	return rc;
+}
+
+static int get_scalar(raqib_store *st, const query *q, int64_t *v, raqib_err *err,
+		      const char *what)
+{
+	conn *c;
+	int rc;
+
+	if (pool_get(st, &c, err))
+		return err ? err->code : RAQIB_EIO;
+	rc = q_scalar(c, q, v, err, what);
+	pool_put(st, c);
+	return rc;
+}
+
+static int get_list(raqib_store *st, const query *q, rows *r, raqib_arena *ar, raqib_err *err,
+		    const char *what)
+{
+	conn *c;
+	int rc;
+
+	*r->v = NULL;
+	*r->n = 0;
+	if (pool_get(st, &c, err))
+		return err ? err->code : RAQIB_EIO;
+	rc = q_rows(c, q, r, ar, err, what);
+	pool_put(st, c);
+	if (rc)
+		*r->n = 0;
+	return rc;
+}
+
+/* A page of rows and the count of all of them, from one read snapshot. */
+static int get_page(raqib_store *st, const query *count, const query *list, rows *r,
+		    raqib_arena *ar, size_t *total, raqib_err *err, const char *what_count,
+		    const char *what)
+{
+	conn *c;
+	int64_t cnt = 0;
+	int rc;
+
+	*r->v = NULL;
+	*r->n = 0;
+	if (total)
+		*total = 0;
+	if (pool_get(st, &c, err))
+		return err ? err->code : RAQIB_EIO;
+	if ((rc = run(c, S_BEGIN_R, err, "begin")) ||
+	    (rc = q_scalar(c, count, &cnt, err, what_count)))
+		goto out;
+	rc = q_rows(c, list, r, ar, err, what);
+	if (!rc)
+		rc = run(c, S_COMMIT, err, "commit");
+	if (total)
+		*total = cnt < 0 ? 0 : (size_t)cnt;
+out:
+	pool_put(st, c);
+	if (rc)
+		*r->n = 0;
+	return rc;
+}
+
+/* Appends " WHERE 1 AND ..." for a filter to `sql`, its values to a[*na..]. */
+typedef int (*where_fn)(raqib_buf *sql, const void *filter, sqlarg *a, int *na);
+
+/* Appends " AND <pre>?N<post>" to a where clause and binds v as ?N, the
+ * next parameter. */
+static int and_param(raqib_buf *sql, sqlarg *a, int *na, sqlarg v, const char *pre,
+		     const char *post)
+{
+	a[*na] = v;
+	return raqib_buf_addf(sql, " AND %s%d%s", pre, ++*na, post);
+}
+
+#define WHERE_MAX_ARGS 6 /* conditions a where_fn may add */
+
+/* A desk listing whose conditions depend on the filter. */
+typedef struct filtered {
+	const char *count;  /* "SELECT count(*) FROM ..." */
+	const char *select; /* "SELECT <cols> FROM ..." */
+	where_fn where;
+	const char *order;  /* " ORDER BY ..." */
+	read_fn read;       /* into rows of `size` */
+	size_t size;
+	const char *what_count, *what;
+} filtered;
+
+static int filtered_page(raqib_store *st, const filtered *fp, const void *filter, size_t offset,
+			 size_t limit, raqib_arena *ar, void **out, size_t *n, size_t *total,
+			 raqib_err *err)
+{
+	raqib_buf q, cq;
+	sqlarg a[WHERE_MAX_ARGS + 2];
+	int na = 0, rc;
+	query count, list;
+	rows r = {fp->read, fp->size, out, n, 0};
+
+	*out = NULL;
+	*n = 0;
+	if (total)
+		*total = 0;
+	raqib_buf_init(&q, 1 << 16);
+	raqib_buf_init(&cq, 1 << 16);
+	if (raqib_buf_adds(&cq, fp->count) || fp->where(&cq, filter, a, &na) ||
+	    raqib_buf_adds(&q, fp->select)) {
+		rc = nomem(err);
+		goto done;
+	}
+	na = 0;
+	if (fp->where(&q, filter, a, &na) || raqib_buf_adds(&q, fp->order) ||
+	    raqib_buf_addf(&q, " LIMIT ?%d OFFSET ?%d", na + 1, na + 2)) {
+		rc = nomem(err);
+		goto done;
+	}
+	a[na] = A_I(clamp_i64(limit));
+	a[na + 1] = A_I(clamp_i64(offset));
+	count = adhoc(cq.data, a, na);
+	list = adhoc(q.data, a, na + 2);
+	rc = get_page(st, &count, &list, &r, ar, total, err, fp->what_count, fp->what);
+done:
+	raqib_buf_free(&q);
+	raqib_buf_free(&cq);
+	return rc;
 }
 
 /* ---------------------------------------------------------------- writer */
@@ -843,31 +1112,32 @@ static int audit_add(conn *w, int64_t at, const char *actor, const char *action,
 		     int64_t comment_id, int64_t article_id, const char *before,
 		     const char *after, const char *detail, raqib_err *err)
 {
-	sqlite3_stmt *s = stmt(w, S_AUDIT_ADD, err);
-	if (!s)
-		return err ? err->code : RAQIB_EIO;
-	bind_i64(s, 1, at);
-	bind_str(s, 2, actor);
-	bind_str(s, 3, action);
-	bind_i64(s, 4, comment_id);
-	bind_i64(s, 5, article_id);
-	bind_str(s, 6, before);
-	bind_str(s, 7, after);
-	bind_str(s, 8, detail);
-	return step_done(w, s, err, "audit");
+	sqlarg a[] = {A_I(at),         A_S(actor),  A_S(action), A_I(comment_id),
+		      A_I(article_id), A_S(before), A_S(after),  A_S(detail)};
+	query q = cached(S_AUDIT_ADD, a, NARGS(a));
+	return q_exec(w, &q, NULL, err, "audit");
+}
+
+/* An audit event whose detail is `detail` (taken, may be NULL: no memory). */
+static int audit_json(conn *w, int64_t at, const char *actor, const char *action,
+		      int64_t comment_id, int64_t article_id, json_t *detail, raqib_err *err)
+{
+	char *d = json_take(detail);
+	int rc;
+	if (!d)
+		return nomem(err);
+	rc = audit_add(w, at, actor, action, comment_id, article_id, "", "", d, err);
+	free(d);
+	return rc;
 }
 
 /* Something public about the article changed: new version (ETag), new
  * last-modified, and the public count moves by `delta`. */
 static int article_bump(conn *w, int64_t article_id, int64_t now, int delta, raqib_err *err)
 {
-	sqlite3_stmt *s = stmt(w, S_ART_BUMP, err);
-	if (!s)
-		return err ? err->code : RAQIB_EIO;
-	bind_i64(s, 1, article_id);
-	bind_i64(s, 2, now);
-	bind_i64(s, 3, delta);
-	return step_done(w, s, err, "article version");
+	sqlarg a[] = {A_I(article_id), A_I(now), A_I(delta)};
+	query q = cached(S_ART_BUMP, a, NARGS(a));
+	return q_exec(w, &q, NULL, err, "article version");
 }
 
 /* -------------------------------------------------------------- articles */
@@ -892,52 +1162,45 @@ struct put_arg {
 	bool created;
 };
 
+/* id and published_at of a stored article */
+static int read_found(sqlite3_stmt *s, raqib_arena *ar, void *p, raqib_err *err)
+{
+	int64_t *v = p;
+	(void)ar;
+	(void)err;
+	v[0] = sqlite3_column_int64(s, 0);
+	v[1] = sqlite3_column_int64(s, 1);
+	return 0;
+}
+
 static int w_article_put(conn *w, void *p, raqib_err *err)
 {
 	struct put_arg *pa = p;
 	const raqib_article *a = pa->a;
-	sqlite3_stmt *s = stmt(w, S_ART_FIND, err);
+	sqlarg slug[] = {A_S(a->slug)};
+	query q = cached(S_ART_FIND, slug, 1);
 	char *related = NULL;
-	int64_t id = 0, published = a->published_at;
+	int64_t found[2] = {0, 0}, id, published = a->published_at;
 	int rc;
 
-	if (!s)
-		return err ? err->code : RAQIB_EIO;
-	bind_str(s, 1, a->slug);
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW) {
-		id = sqlite3_column_int64(s, 0);
-		if (!published)
-			published = sqlite3_column_int64(s, 1);
-	} else if (rc != SQLITE_DONE) {
-		rc = db_fail(w->db, rc, err, "article lookup");
-		finish(s);
+	rc = q_one(w, &q, read_found, NULL, found, err, "article lookup");
+	if (rc && rc != RAQIB_STORE_NOTFOUND)
 		return rc;
-	}
-	finish(s);
+	id = found[0];
+	if (!published)
+		published = found[1];
 	if (!published)
 		published = pa->now;
 	related = related_json(a);
 	if (!related)
 		return nomem(err);
-	s = stmt(w, id ? S_ART_UPDATE : S_ART_INSERT, err);
-	if (!s) {
-		free(related);
-		return err ? err->code : RAQIB_EIO;
+	{
+		sqlarg v[] = {id ? A_I(id) : A_S(a->slug), A_S(a->title),     A_S(a->body),
+			      A_S(a->caption),            A_S(a->image_url), A_S(a->author),
+			      A_S(related),               A_I(published),    A_I(pa->now)};
+		q = cached(id ? S_ART_UPDATE : S_ART_INSERT, v, NARGS(v));
+		rc = q_exec(w, &q, NULL, err, "article put");
 	}
-	if (id)
-		bind_i64(s, 1, id);
-	else
-		bind_str(s, 1, a->slug);
-	bind_str(s, 2, a->title);
-	bind_str(s, 3, a->body);
-	bind_str(s, 4, a->caption);
-	bind_str(s, 5, a->image_url);
-	bind_str(s, 6, a->author);
-	bind_str(s, 7, related);
-	bind_i64(s, 8, published);
-	bind_i64(s, 9, pa->now);
-	rc = step_done(w, s, err, "article put");
 	free(related);
 	if (rc)
 		return rc;
@@ -967,8 +1230,9 @@ int raqib_store_article_put(raqib_store *st, const raqib_article *a, int64_t now
 	return 0;
 }
 
-static int read_article(sqlite3_stmt *s, raqib_arena *ar, raqib_article *a, raqib_err *err)
+static int read_article(sqlite3_stmt *s, raqib_arena *ar, void *row, raqib_err *err)
 {
+	raqib_article *a = row;
 	const char *related;
 	memset(a, 0, sizeof *a);
 	a->id = sqlite3_column_int64(s, 0);
@@ -991,98 +1255,18 @@ static int read_article(sqlite3_stmt *s, raqib_arena *ar, raqib_article *a, raqi
 int raqib_store_article_get(raqib_store *st, const char *slug, raqib_arena *ar,
 			    raqib_article *out, raqib_err *err)
 {
-	conn *c;
-	sqlite3_stmt *s;
-	int rc;
-
-	if (pool_get(st, &c, err))
-		return err ? err->code : RAQIB_EIO;
-	s = stmt(c, S_ART_GET, err);
-	if (!s) {
-		rc = err ? err->code : RAQIB_EIO;
-		goto out;
-	}
-	bind_str(s, 1, slug);
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW)
-		rc = read_article(s, ar, out, err);
-	else if (rc == SQLITE_DONE)
-		rc = RAQIB_STORE_NOTFOUND;
-	else
-		rc = db_fail(c->db, rc, err, "article get");
-	finish(s);
-out:
-	pool_put(st, c);
-	return rc;
-}
-
-/* Runs a single-integer query (counts). */
-static int scalar(conn *c, sqlite3_stmt *s, int64_t *v, raqib_err *err, const char *what)
-{
-	int rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW) {
-		*v = sqlite3_column_int64(s, 0);
-		rc = 0;
-	} else if (rc == SQLITE_DONE) {
-		*v = 0;
-		rc = 0;
-	} else {
-		rc = db_fail(c->db, rc, err, what);
-	}
-	finish(s);
-	return rc;
+	sqlarg a[] = {A_S(slug)};
+	query q = cached(S_ART_GET, a, 1);
+	return get_one(st, &q, read_article, ar, out, err, "article get");
 }
 
 int raqib_store_article_list(raqib_store *st, size_t offset, size_t limit, raqib_arena *ar,
 			     raqib_article **out, size_t *n, size_t *total, raqib_err *err)
 {
-	conn *c;
-	sqlite3_stmt *s;
-	size_t cap = 0;
-	int64_t cnt = 0;
-	int rc;
-
-	*out = NULL;
-	*n = 0;
-	if (total)
-		*total = 0;
-	if (pool_get(st, &c, err))
-		return err ? err->code : RAQIB_EIO;
-	/* one snapshot for the page and the count */
-	if ((rc = run(c, S_BEGIN_R, err, "begin")))
-		goto out;
-	if (!(s = stmt(c, S_ART_COUNT, err)) || (rc = scalar(c, s, &cnt, err, "article count"))) {
-		rc = err ? err->code : RAQIB_EIO;
-		goto out;
-	}
-	if (!(s = stmt(c, S_ART_LIST, err))) {
-		rc = err ? err->code : RAQIB_EIO;
-		goto out;
-	}
-	bind_i64(s, 1, clamp_i64(limit));
-	bind_i64(s, 2, clamp_i64(offset));
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		if (vec_push(ar, (void **)out, n, &cap, sizeof **out)) {
-			rc = nomem(err);
-			break;
-		}
-		if ((rc = read_article(s, ar, &(*out)[*n - 1], err)))
-			break;
-	}
-	if (rc == SQLITE_DONE)
-		rc = 0;
-	else if (rc > 0)
-		rc = db_fail(c->db, rc, err, "article list");
-	finish(s);
-	if (!rc)
-		rc = run(c, S_COMMIT, err, "commit");
-	if (total)
-		*total = (size_t)cnt;
-out:
-	pool_put(st, c);
-	if (rc)
-		*n = 0;
-	return rc;
+	sqlarg a[] = {A_I(clamp_i64(limit)), A_I(clamp_i64(offset))};
+	query count = cached(S_ART_COUNT, NULL, 0), list = cached(S_ART_LIST, a, NARGS(a));
+	rows r = ROWS(read_article, out, n);
+	return get_page(st, &count, &list, &r, ar, total, err, "article count", "article list");
 }
 
 /* -------------------------------------------------------------- comments */
@@ -1105,22 +1289,23 @@ static int w_comment_add(conn *w, void *p, raqib_err *err)
 	struct add_arg *aa = p;
 	raqib_comment_row *c = aa->c;
 	const char *pub = c->text_public && *c->text_public ? c->text_public : c->text;
-	sqlite3_stmt *s = stmt(w, S_C_INSERT, err);
+	sqlarg a[] = {A_I(c->article_id),
+		      A_S(c->name),
+		      A_S(c->text),
+		      A_S(pub),
+		      A_I(c->status),
+		      A_S(c->reasons_json && *c->reasons_json ? c->reasons_json : "[]"),
+		      A_S(c->ip_hash),
+		      A_S(c->text_hash),
+		      A_I(aa->now)};
+	query q = cached(S_C_INSERT, a, NARGS(a));
+	sqlite3_stmt *s = q_open(w, &q, err);
 	char *after = NULL;
 	int64_t id;
 	int rc;
 
 	if (!s)
 		return err ? err->code : RAQIB_EIO;
-	bind_i64(s, 1, c->article_id);
-	bind_str(s, 2, c->name);
-	bind_str(s, 3, c->text);
-	bind_str(s, 4, pub);
-	bind_i64(s, 5, c->status);
-	bind_str(s, 6, c->reasons_json && *c->reasons_json ? c->reasons_json : "[]");
-	bind_str(s, 7, c->ip_hash);
-	bind_str(s, 8, c->text_hash);
-	bind_i64(s, 9, aa->now);
 	rc = sqlite3_step(s);
 	if (rc != SQLITE_DONE) {
 		if (rc == SQLITE_CONSTRAINT_FOREIGNKEY)
@@ -1128,10 +1313,10 @@ static int w_comment_add(conn *w, void *p, raqib_err *err)
 					   (long long)c->article_id);
 		else
 			rc = db_fail(w->db, rc, err, "comment add");
-		finish(s);
+		q_close(&q, s);
 		return rc;
 	}
-	finish(s);
+	q_close(&q, s);
 	id = sqlite3_last_insert_rowid(w->db);
 	if (raqib_status_public(c->status) && (rc = article_bump(w, c->article_id, aa->now, 1, err)))
 		return rc;
@@ -1165,9 +1350,9 @@ int raqib_store_comment_add(raqib_store *st, raqib_comment_row *c, int64_t now,
 	return 0;
 }
 
-static int read_comment(sqlite3_stmt *s, raqib_arena *ar, raqib_comment_row *c,
-			raqib_err *err)
+static int read_comment(sqlite3_stmt *s, raqib_arena *ar, void *row, raqib_err *err)
 {
+	raqib_comment_row *c = row;
 	memset(c, 0, sizeof *c);
 	c->id = sqlite3_column_int64(s, 0);
 	c->article_id = sqlite3_column_int64(s, 1);
@@ -1185,86 +1370,21 @@ static int read_comment(sqlite3_stmt *s, raqib_arena *ar, raqib_comment_row *c,
 int raqib_store_comment_get(raqib_store *st, int64_t id, raqib_arena *ar,
 			    raqib_comment_row *out, raqib_err *err)
 {
-	conn *c;
-	sqlite3_stmt *s;
-	int rc;
-
-	if (pool_get(st, &c, err))
-		return err ? err->code : RAQIB_EIO;
-	if (!(s = stmt(c, S_C_GET, err))) {
-		rc = err ? err->code : RAQIB_EIO;
-		goto out;
-	}
-	bind_i64(s, 1, id);
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW)
-		rc = read_comment(s, ar, out, err);
-	else if (rc == SQLITE_DONE)
-		rc = RAQIB_STORE_NOTFOUND;
-	else
-		rc = db_fail(c->db, rc, err, "comment get");
-	finish(s);
-out:
-	pool_put(st, c);
-	return rc;
+	sqlarg a[] = {A_I(id)};
+	query q = cached(S_C_GET, a, 1);
+	return get_one(st, &q, read_comment, ar, out, err, "comment get");
 }
 
-/* Shared by the public page and the editors' queue: an optional count
- * statement, then a page of comment rows, in one read snapshot. */
-static int comment_page(raqib_store *st, int count_id, int64_t count_arg, int list_id,
-			int64_t list_arg, size_t offset, size_t limit, raqib_arena *ar,
-			raqib_comment_row **out, size_t *n, size_t *total, raqib_err *err)
+/* Shared by the public page and the editors' queue: a count taking `arg`,
+ * then a page of comment rows taking `arg`, limit and offset. */
+static int comment_page(raqib_store *st, int count_id, int list_id, int64_t arg, size_t offset,
+			size_t limit, raqib_arena *ar, raqib_comment_row **out, size_t *n,
+			size_t *total, raqib_err *err)
 {
-	conn *c;
-	sqlite3_stmt *s;
-	size_t cap = 0;
-	int64_t cnt = 0;
-	int rc;
-
-	*out = NULL;
-	*n = 0;
-	if (total)
-		*total = 0;
-	if (pool_get(st, &c, err))
-		return err ? err->code : RAQIB_EIO;
-	if ((rc = run(c, S_BEGIN_R, err, "begin")))
-		goto out;
-	if (!(s = stmt(c, count_id, err))) {
-		rc = err ? err->code : RAQIB_EIO;
-		goto out;
-	}
-	bind_i64(s, 1, count_arg);
-	if ((rc = scalar(c, s, &cnt, err, "comment count")))
-		goto out;
-	if (!(s = stmt(c, list_id, err))) {
-		rc = err ? err->code : RAQIB_EIO;
-		goto out;
-	}
-	bind_i64(s, 1, list_arg);
-	bind_i64(s, 2, clamp_i64(limit));
-	bind_i64(s, 3, clamp_i64(offset));
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		if (vec_push(ar, (void **)out, n, &cap, sizeof **out)) {
-			rc = nomem(err);
-			break;
-		}
-		if ((rc = read_comment(s, ar, &(*out)[*n - 1], err)))
-			break;
-	}
-	if (rc == SQLITE_DONE)
-		rc = 0;
-	else if (rc > 0)
-		rc = db_fail(c->db, rc, err, "comment list");
-	finish(s);
-	if (!rc)
-		rc = run(c, S_COMMIT, err, "commit");
-	if (total)
-		*total = cnt < 0 ? 0 : (size_t)cnt;
-out:
-	pool_put(st, c);
-	if (rc)
-		*n = 0;
-	return rc;
+	sqlarg a[] = {A_I(arg), A_I(clamp_i64(limit)), A_I(clamp_i64(offset))};
+	query count = cached(count_id, a, 1), list = cached(list_id, a, NARGS(a));
+	rows r = ROWS(read_comment, out, n);
+	return get_page(st, &count, &list, &r, ar, total, err, "comment count", "comment list");
 }
 
 int raqib_store_comments_public(raqib_store *st, int64_t article_id, bool newest_first,
@@ -1280,7 +1400,7 @@ int raqib_store_comments_public(raqib_store *st, int64_t article_id, bool newest
 		offset = SIZE_MAX;
 	else
 		offset = (page - 1) * per_page;
-	return comment_page(st, S_C_PUB_COUNT, article_id, newest_first ? S_C_PUB_NEW : S_C_PUB_OLD,
+	return comment_page(st, S_C_PUB_COUNT, newest_first ? S_C_PUB_NEW : S_C_PUB_OLD,
 			    article_id, offset, per_page, ar, out, n, total, err);
 }
 
@@ -1289,52 +1409,31 @@ int raqib_store_comments_by_status(raqib_store *st, raqib_comment_status status,
 				   raqib_comment_row **out, size_t *n, size_t *total,
 				   raqib_err *err)
 {
-	return comment_page(st, S_C_COUNT_STATUS, status, S_C_BY_STATUS, status, offset, limit,
-			    ar, out, n, total, err);
+	return comment_page(st, S_C_COUNT_STATUS, S_C_BY_STATUS, status, offset, limit, ar, out,
+			    n, total, err);
 }
 
 int raqib_store_count_status(raqib_store *st, raqib_comment_status status, int64_t *n,
 			     raqib_err *err)
 {
-	conn *c;
-	sqlite3_stmt *s;
-	int rc;
-
-	if (pool_get(st, &c, err))
-		return err ? err->code : RAQIB_EIO;
-	if (!(s = stmt(c, S_C_COUNT_STATUS, err))) {
-		rc = err ? err->code : RAQIB_EIO;
-	} else {
-		bind_i64(s, 1, status);
-		rc = scalar(c, s, n, err, "count");
-	}
-	pool_put(st, c);
-	return rc;
+	sqlarg a[] = {A_I(status)};
+	query q = cached(S_C_COUNT_STATUS, a, 1);
+	return get_scalar(st, &q, n, err, "count");
 }
 
 int raqib_store_comment_duplicate(raqib_store *st, int64_t article_id, const char *text_hash,
 				  int64_t since, bool *dup, raqib_err *err)
 {
-	conn *c;
-	sqlite3_stmt *s;
+	sqlarg a[] = {A_I(article_id), A_S(text_hash), A_I(since)};
+	query q = cached(S_C_DUP, a, NARGS(a));
 	int64_t v = 0;
 	int rc;
 
 	*dup = false;
 	if (!text_hash || !*text_hash)
 		return 0;
-	if (pool_get(st, &c, err))
-		return err ? err->code : RAQIB_EIO;
-	if (!(s = stmt(c, S_C_DUP, err))) {
-		rc = err ? err->code : RAQIB_EIO;
-	} else {
-		bind_i64(s, 1, article_id);
-		bind_str(s, 2, text_hash);
-		bind_i64(s, 3, since);
-		rc = scalar(c, s, &v, err, "duplicate");
-		*dup = !rc && v;
-	}
-	pool_put(st, c);
+	rc = get_scalar(st, &q, &v, err, "duplicate");
+	*dup = !rc && v;
 	return rc;
 }
 
@@ -1345,65 +1444,61 @@ struct set_arg {
 	int64_t now;
 };
 
+/* A comment's state before a change; text is malloc'ed. */
+struct comment_state {
+	int64_t article_id;
+	raqib_comment_status status;
+	char *text;
+};
+
+static int read_state(sqlite3_stmt *s, raqib_arena *ar, void *p, raqib_err *err)
+{
+	struct comment_state *cs = p;
+	const char *t = (const char *)sqlite3_column_text(s, 2);
+	(void)ar;
+	cs->article_id = sqlite3_column_int64(s, 0);
+	cs->status = (raqib_comment_status)sqlite3_column_int(s, 1);
+	cs->text = strdup(t ? t : "");
+	return cs->text ? 0 : nomem(err);
+}
+
 static int w_comment_set(conn *w, void *p, raqib_err *err)
 {
 	struct set_arg *sa = p;
-	sqlite3_stmt *s = stmt(w, S_C_STATE, err);
-	char *old_text = NULL, *before = NULL, *after = NULL;
+	sqlarg id[] = {A_I(sa->id)};
+	query q = cached(S_C_STATE, id, 1);
+	struct comment_state old = {0, RAQIB_CS_PUBLISHED, NULL};
+	char *before = NULL, *after = NULL;
 	const char *new_text;
-	raqib_comment_status old;
-	int64_t article_id;
 	bool text_changed, old_pub, new_pub;
 	int rc;
 
-	if (!s)
-		return err ? err->code : RAQIB_EIO;
-	bind_i64(s, 1, sa->id);
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_DONE) {
-		finish(s);
-		return RAQIB_STORE_NOTFOUND;
-	}
-	if (rc != SQLITE_ROW) {
-		rc = db_fail(w->db, rc, err, "comment state");
-		finish(s);
+	if ((rc = q_one(w, &q, read_state, NULL, &old, err, "comment state")))
 		return rc;
+	new_text = sa->new_text ? sa->new_text : old.text;
+	text_changed = strcmp(new_text, old.text) != 0;
+	{
+		sqlarg a[] = {A_I(sa->id), A_I(sa->status), A_S(new_text), A_I(sa->now)};
+		q = cached(S_C_SET, a, NARGS(a));
+		if ((rc = q_exec(w, &q, NULL, err, "comment set")))
+			goto out;
 	}
-	article_id = sqlite3_column_int64(s, 0);
-	old = (raqib_comment_status)sqlite3_column_int(s, 1);
-	old_text = strdup(sqlite3_column_text(s, 2) ? (const char *)sqlite3_column_text(s, 2) : "");
-	finish(s);
-	if (!old_text)
-		return nomem(err);
-	new_text = sa->new_text ? sa->new_text : old_text;
-	text_changed = strcmp(new_text, old_text) != 0;
 
-	if (!(s = stmt(w, S_C_SET, err))) {
-		rc = err ? err->code : RAQIB_EIO;
-		goto out;
-	}
-	bind_i64(s, 1, sa->id);
-	bind_i64(s, 2, sa->status);
-	bind_str(s, 3, new_text);
-	bind_i64(s, 4, sa->now);
-	if ((rc = step_done(w, s, err, "comment set")))
-		goto out;
-
-	old_pub = raqib_status_public(old);
+	old_pub = raqib_status_public(old.status);
 	new_pub = raqib_status_public(sa->status);
-	if ((old_pub || new_pub) && (old != sa->status || text_changed) &&
-	    (rc = article_bump(w, article_id, sa->now, (int)new_pub - (int)old_pub, err)))
+	if ((old_pub || new_pub) && (old.status != sa->status || text_changed) &&
+	    (rc = article_bump(w, old.article_id, sa->now, (int)new_pub - (int)old_pub, err)))
 		goto out;
 
-	if (status_json(old, text_changed ? old_text : NULL, &before) ||
+	if (status_json(old.status, text_changed ? old.text : NULL, &before) ||
 	    status_json(sa->status, text_changed ? new_text : NULL, &after)) {
 		rc = nomem(err);
 		goto out;
 	}
-	rc = audit_add(w, sa->now, sa->actor, sa->action, sa->id, article_id, before, after,
+	rc = audit_add(w, sa->now, sa->actor, sa->action, sa->id, old.article_id, before, after,
 		       sa->detail, err);
 out:
-	free(old_text);
+	free(old.text);
 	free(before);
 	free(after);
 	return rc;
@@ -1428,31 +1523,27 @@ struct ban_arg {
 	int64_t until, now;
 };
 
-static int w_ban_add(conn *w, void *p, raqib_err *err)
+/* Stores a ban and its audit event (naming the comment it came from, if any). */
+static int ban_insert(conn *w, const struct ban_arg *ba, int64_t comment_id, int64_t article_id,
+		      raqib_err *err)
 {
-	struct ban_arg *ba = p;
-	sqlite3_stmt *s = stmt(w, S_BAN_ADD, err);
-	char *detail;
+	sqlarg a[] = {A_S(ba->name),  A_S(ba->ip_hash), A_I(ba->until),
+		      A_S(ba->actor), A_S(ba->reason),  A_I(ba->now)};
+	query q = cached(S_BAN_ADD, a, NARGS(a));
 	int rc;
 
-	if (!s)
-		return err ? err->code : RAQIB_EIO;
-	bind_str(s, 1, ba->name);
-	bind_str(s, 2, ba->ip_hash);
-	bind_i64(s, 3, ba->until);
-	bind_str(s, 4, ba->actor);
-	bind_str(s, 5, ba->reason);
-	bind_i64(s, 6, ba->now);
-	if ((rc = step_done(w, s, err, "ban add")))
+	if ((rc = q_exec(w, &q, NULL, err, "ban add")))
 		return rc;
-	detail = json_take(json_pack("{s:s,s:s,s:I,s:s}", "name", ba->name ? ba->name : "",
-				     "ip_hash", ba->ip_hash ? ba->ip_hash : "", "until",
-				     (json_int_t)ba->until, "reason", ba->reason ? ba->reason : ""));
-	if (!detail)
-		return nomem(err);
-	rc = audit_add(w, ba->now, ba->actor, "ban", 0, 0, "", "", detail, err);
-	free(detail);
-	return rc;
+	return audit_json(w, ba->now, ba->actor, "ban", comment_id, article_id,
+			  json_pack("{s:s,s:s,s:I,s:s}", "name", ba->name ? ba->name : "",
+				    "ip_hash", ba->ip_hash ? ba->ip_hash : "", "until",
+				    (json_int_t)ba->until, "reason", ba->reason ? ba->reason : ""),
+			  err);
+}
+
+static int w_ban_add(conn *w, void *p, raqib_err *err)
+{
+	return ban_insert(w, p, 0, 0, err);
 }
 
 int raqib_store_ban_add(raqib_store *st, const char *name, const char *ip_hash, int64_t until,
@@ -1467,77 +1558,40 @@ int raqib_store_ban_add(raqib_store *st, const char *name, const char *ip_hash, 
 int raqib_store_banned(raqib_store *st, const char *name, const char *ip_hash, int64_t now,
 		       bool *banned, raqib_err *err)
 {
-	conn *c;
-	sqlite3_stmt *s;
+	sqlarg a[] = {A_S(name), A_S(ip_hash), A_I(now)};
+	query q = cached(S_BANNED, a, NARGS(a));
 	int64_t v = 0;
 	int rc;
 
 	*banned = false;
-	if (pool_get(st, &c, err))
-		return err ? err->code : RAQIB_EIO;
-	if (!(s = stmt(c, S_BANNED, err))) {
-		rc = err ? err->code : RAQIB_EIO;
-	} else {
-		bind_str(s, 1, name);
-		bind_str(s, 2, ip_hash);
-		bind_i64(s, 3, now);
-		rc = scalar(c, s, &v, err, "banned");
-		*banned = !rc && v;
-	}
-	pool_put(st, c);
+	rc = get_scalar(st, &q, &v, err, "banned");
+	*banned = !rc && v;
 	return rc;
 }
 
 /* ----------------------------------------------------------------- audit */
 
+static int read_audit(sqlite3_stmt *s, raqib_arena *ar, void *row, raqib_err *err)
+{
+	raqib_audit_row *a = row;
+	a->id = sqlite3_column_int64(s, 0);
+	a->at = sqlite3_column_int64(s, 1);
+	a->comment_id = sqlite3_column_int64(s, 4);
+	a->article_id = sqlite3_column_int64(s, 5);
+	if (!(a->actor = col_str(s, 2, ar)) || !(a->action = col_str(s, 3, ar)) ||
+	    !(a->before = col_str(s, 6, ar)) || !(a->after = col_str(s, 7, ar)) ||
+	    !(a->detail = col_str(s, 8, ar)))
+		return nomem(err);
+	return 0;
+}
+
 int raqib_store_audit_list(raqib_store *st, int64_t comment_id, size_t offset, size_t limit,
 			   raqib_arena *ar, raqib_audit_row **out, size_t *n, raqib_err *err)
 {
-	conn *c;
-	sqlite3_stmt *s;
-	size_t cap = 0;
-	int rc;
-
-	*out = NULL;
-	*n = 0;
-	if (pool_get(st, &c, err))
-		return err ? err->code : RAQIB_EIO;
-	if (!(s = stmt(c, comment_id ? S_AUDIT_COMMENT : S_AUDIT_ALL, err))) {
-		rc = err ? err->code : RAQIB_EIO;
-		goto out;
-	}
-	bind_i64(s, 1, clamp_i64(limit));
-	bind_i64(s, 2, clamp_i64(offset));
-	if (comment_id)
-		bind_i64(s, 3, comment_id);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		raqib_audit_row *a;
-		if (vec_push(ar, (void **)out, n, &cap, sizeof **out)) {
-			rc = nomem(err);
-			break;
-		}
-		a = &(*out)[*n - 1];
-		a->id = sqlite3_column_int64(s, 0);
-		a->at = sqlite3_column_int64(s, 1);
-		a->comment_id = sqlite3_column_int64(s, 4);
-		a->article_id = sqlite3_column_int64(s, 5);
-		if (!(a->actor = col_str(s, 2, ar)) || !(a->action = col_str(s, 3, ar)) ||
-		    !(a->before = col_str(s, 6, ar)) || !(a->after = col_str(s, 7, ar)) ||
-		    !(a->detail = col_str(s, 8, ar))) {
-			rc = nomem(err);
-			break;
-		}
-	}
-	if (rc == SQLITE_DONE)
-		rc = 0;
-	else if (rc > 0)
-		rc = db_fail(c->db, rc, err, "audit list");
-	finish(s);
-out:
-	pool_put(st, c);
-	if (rc)
-		*n = 0;
-	return rc;
+	sqlarg a[] = {A_I(clamp_i64(limit)), A_I(clamp_i64(offset)), A_I(comment_id)};
+	query q = cached(comment_id ? S_AUDIT_COMMENT : S_AUDIT_ALL, a, comment_id ? 3 : 2);
+	rows r = ROWS(read_audit, out, n);
+	return get_list(st, &q, &r, ar, err, "audit list");
 }
 
 /* ------------------------------------------------------ purge, checkpoint */
@@ -1549,23 +1603,16 @@ struct purge_arg {
 static int w_purge(conn *w, void *p, raqib_err *err)
 {
 	struct purge_arg *pa = p;
-	sqlite3_stmt *s = stmt(w, S_PURGE, err);
-	char *detail;
+	sqlarg a[] = {A_I(pa->before)};
+	query q = cached(S_PURGE, a, 1);
 	int rc;
 
-	if (!s)
-		return err ? err->code : RAQIB_EIO;
-	bind_i64(s, 1, pa->before);
-	if ((rc = step_done(w, s, err, "purge")))
+	if ((rc = q_exec(w, &q, &pa->purged, err, "purge")))
 		return rc;
-	pa->purged = sqlite3_changes64(w->db);
-	detail = json_take(json_pack("{s:I,s:I}", "before", (json_int_t)pa->before, "purged",
-				     (json_int_t)pa->purged));
-	if (!detail)
-		return nomem(err);
-	rc = audit_add(w, (int64_t)time(NULL), "raqib", "purge_ips", 0, 0, "", "", detail, err);
-	free(detail);
-	return rc;
+	return audit_json(w, (int64_t)time(NULL), "raqib", "purge_ips", 0, 0,
+			  json_pack("{s:I,s:I}", "before", (json_int_t)pa->before, "purged",
+				    (json_int_t)pa->purged),
+			  err);
 }
 
 int raqib_store_purge_ips(raqib_store *st, int64_t before, int64_t *purged, raqib_err *err)
@@ -1590,56 +1637,12 @@ int raqib_store_checkpoint(raqib_store *st, raqib_err *err)
 
 /* ------------------------------------------------------ the editors' desk */
 
-/* The desk's queries are few per request and vary with the filters, so they
- * are prepared per call instead of living in the SQL[] cache. */
-typedef struct sqlarg {
-	bool is_str;
-	int64_t i;
-	const char *s;
-} sqlarg;
-
-#define A_I(v) ((sqlarg){false, (v), NULL})
-#define A_S(v) ((sqlarg){true, 0, (v)})
-
-static sqlite3_stmt *adhoc(sqlite3 *db, const char *sql, const sqlarg *a, int na,
-			   raqib_err *err)
-{
-	sqlite3_stmt *s = NULL;
-	int rc = sqlite3_prepare_v2(db, sql, -1, &s, NULL);
-	if (rc != SQLITE_OK) {
-		db_fail(db, rc, err, "prepare");
-		sqlite3_finalize(s);
-		return NULL;
-	}
-	for (int i = 0; i < na; i++) {
-		if (a[i].is_str)
-			sqlite3_bind_text(s, i + 1, a[i].s ? a[i].s : "", -1, SQLITE_STATIC);
-		else
-			sqlite3_bind_int64(s, i + 1, a[i].i);
-	}
-	return s;
-}
-
-/* Runs a statement with no interesting rows; *changes may be NULL. */
-static int adhoc_exec(sqlite3 *db, const char *sql, const sqlarg *a, int na, int64_t *changes,
+/* Runs SQL prepared for this call; *changes may be NULL. */
+static int adhoc_exec(conn *w, const char *sql, const sqlarg *a, int na, int64_t *changes,
 		      raqib_err *err)
 {
-	sqlite3_stmt *s = adhoc(db, sql, a, na, err);
-	int rc;
-	if (!s)
-		return err ? err->code : RAQIB_EIO;
-	do
-		rc = sqlite3_step(s);
-	while (rc == SQLITE_ROW);
-	if (rc != SQLITE_DONE) {
-		rc = db_fail(db, rc, err, "write");
-		sqlite3_finalize(s);
-		return rc;
-	}
-	sqlite3_finalize(s);
-	if (changes)
-		*changes = sqlite3_changes64(db);
-	return 0;
+	query q = adhoc(sql, a, na);
+	return q_exec(w, &q, changes, err, "write");
 }
 
 /* ---- accounts */
@@ -1653,30 +1656,26 @@ static int w_user_add(conn *w, void *p, raqib_err *err)
 {
 	struct user_arg *ua = p;
 	sqlarg a[] = {A_S(ua->name), A_S(ua->role), A_S(ua->pwhash), A_I(ua->now)};
-	sqlite3_stmt *s = adhoc(w->db, "INSERT INTO users (name, role, pwhash, created_at)"
-				       " VALUES (?1, ?2, ?3, ?4)", a, 4, err);
-	char *detail;
+	query q = adhoc("INSERT INTO users (name, role, pwhash, created_at)"
+			" VALUES (?1, ?2, ?3, ?4)", a, NARGS(a));
+	sqlite3_stmt *s = q_open(w, &q, err);
 	int rc;
 
 	if (!s)
 		return err ? err->code : RAQIB_EIO;
 	rc = sqlite3_step(s);
 	if (rc == SQLITE_CONSTRAINT_UNIQUE || rc == SQLITE_CONSTRAINT_PRIMARYKEY) {
-		sqlite3_finalize(s);
+		q_close(&q, s);
 		return RAQIB_STORE_EXISTS;
 	}
 	if (rc != SQLITE_DONE) {
 		rc = db_fail(w->db, rc, err, "user add");
-		sqlite3_finalize(s);
+		q_close(&q, s);
 		return rc;
 	}
-	sqlite3_finalize(s);
-	detail = json_take(json_pack("{s:s,s:s}", "user", ua->name, "role", ua->role));
-	if (!detail)
-		return nomem(err);
-	rc = audit_add(w, ua->now, ua->actor, "user_add", 0, 0, "", "", detail, err);
-	free(detail);
-	return rc;
+	q_close(&q, s);
+	return audit_json(w, ua->now, ua->actor, "user_add", 0, 0,
+			  json_pack("{s:s,s:s}", "user", ua->name, "role", ua->role), err);
 }
 
 static bool role_ok(const char *r)
@@ -1694,8 +1693,9 @@ int raqib_store_user_add(raqib_store *st, const char *name, const char *role,
 	return submit(st, w_user_add, &ua, false, err);
 }
 
-static int read_user(sqlite3_stmt *s, raqib_arena *ar, raqib_user *u, raqib_err *err)
+static int read_user(sqlite3_stmt *s, raqib_arena *ar, void *row, raqib_err *err)
 {
+	raqib_user *u = row;
 	memset(u, 0, sizeof *u);
 	u->id = sqlite3_column_int64(s, 0);
 	u->disabled = sqlite3_column_int(s, 4) != 0;
@@ -1712,63 +1712,16 @@ int raqib_store_user_get(raqib_store *st, const char *name, raqib_arena *ar,
 			 raqib_user *out, raqib_err *err)
 {
 	sqlarg a[] = {A_S(name)};
-	conn *c;
-	sqlite3_stmt *s;
-	int rc;
-
-	if (pool_get(st, &c, err))
-		return err ? err->code : RAQIB_EIO;
-	if (!(s = adhoc(c->db, "SELECT " USER_COLS "WHERE name = ?1", a, 1, err))) {
-		rc = err ? err->code : RAQIB_EIO;
-		goto out;
-	}
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW)
-		rc = read_user(s, ar, out, err);
-	else if (rc == SQLITE_DONE)
-		rc = RAQIB_STORE_NOTFOUND;
-	else
-		rc = db_fail(c->db, rc, err, "user get");
-	sqlite3_finalize(s);
-out:
-	pool_put(st, c);
-	return rc;
+	query q = adhoc("SELECT " USER_COLS "WHERE name = ?1", a, 1);
+	return get_one(st, &q, read_user, ar, out, err, "user get");
 }
 
 int raqib_store_user_list(raqib_store *st, raqib_arena *ar, raqib_user **out, size_t *n,
 			  raqib_err *err)
 {
-	conn *c;
-	sqlite3_stmt *s;
-	size_t cap = 0;
-	int rc;
-
-	*out = NULL;
-	*n = 0;
-	if (pool_get(st, &c, err))
-		return err ? err->code : RAQIB_EIO;
-	if (!(s = adhoc(c->db, "SELECT " USER_COLS "ORDER BY name", NULL, 0, err))) {
-		rc = err ? err->code : RAQIB_EIO;
-		goto out;
-	}
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		if (vec_push(ar, (void **)out, n, &cap, sizeof **out)) {
-			rc = nomem(err);
-			break;
-		}
-		if ((rc = read_user(s, ar, &(*out)[*n - 1], err)))
-			break;
-	}
-	if (rc == SQLITE_DONE)
-		rc = 0;
-	else if (rc > 0)
-		rc = db_fail(c->db, rc, err, "user list");
-	sqlite3_finalize(s);
-out:
-	pool_put(st, c);
-	if (rc)
-		*n = 0;
-	return rc;
+	query q = adhoc("SELECT " USER_COLS "ORDER BY name", NULL, 0);
+	rows r = ROWS(read_user, out, n);
+	return get_list(st, &q, &r, ar, err, "user list");
 }
 
 static int w_user_disable(conn *w, void *p, raqib_err *err)
@@ -1776,23 +1729,17 @@ static int w_user_disable(conn *w, void *p, raqib_err *err)
 	struct user_arg *ua = p;
 	sqlarg a[] = {A_S(ua->name)};
 	int64_t ch = 0;
-	char *detail;
 	int rc;
 
-	if ((rc = adhoc_exec(w->db, "UPDATE users SET disabled = 1 WHERE name = ?1", a, 1, &ch,
-			     err)))
+	if ((rc = adhoc_exec(w, "UPDATE users SET disabled = 1 WHERE name = ?1", a, 1, &ch, err)))
 		return rc;
 	if (!ch)
 		return RAQIB_STORE_NOTFOUND;
-	if ((rc = adhoc_exec(w->db, "DELETE FROM sessions WHERE user_id ="
-				    " (SELECT id FROM users WHERE name = ?1)", a, 1, NULL, err)))
+	if ((rc = adhoc_exec(w, "DELETE FROM sessions WHERE user_id ="
+				" (SELECT id FROM users WHERE name = ?1)", a, 1, NULL, err)))
 		return rc;
-	detail = json_take(json_pack("{s:s}", "user", ua->name));
-	if (!detail)
-		return nomem(err);
-	rc = audit_add(w, ua->now, ua->actor, "user_disable", 0, 0, "", "", detail, err);
-	free(detail);
-	return rc;
+	return audit_json(w, ua->now, ua->actor, "user_disable", 0, 0,
+			  json_pack("{s:s}", "user", ua->name), err);
 }
 
 int raqib_store_user_disable(raqib_store *st, const char *name, const char *actor,
@@ -1815,7 +1762,7 @@ struct sql_arg {
 static int w_sql(conn *w, void *p, raqib_err *err)
 {
 	struct sql_arg *sa = p;
-	return adhoc_exec(w->db, sa->sql, sa->a, sa->na, NULL, err);
+	return adhoc_exec(w, sa->sql, sa->a, sa->na, NULL, err);
 }
 
 int raqib_store_session_add(raqib_store *st, const char *token_hash, int64_t user_id,
@@ -1827,41 +1774,28 @@ int raqib_store_session_add(raqib_store *st, const char *token_hash, int64_t use
 	return submit(st, w_sql, &sa, false, err);
 }
 
+static int read_session(sqlite3_stmt *s, raqib_arena *ar, void *row, raqib_err *err)
+{
+	raqib_session *out = row;
+	out->user_id = sqlite3_column_int64(s, 0);
+	out->created_at = sqlite3_column_int64(s, 4);
+	out->last_seen = sqlite3_column_int64(s, 5);
+	if (!(out->user = col_str(s, 1, ar)) || !(out->role = col_str(s, 2, ar)) ||
+	    !(out->csrf = col_str(s, 3, ar)))
+		return nomem(err);
+	return 0;
+}
+
 int raqib_store_session_get(raqib_store *st, const char *token_hash, raqib_arena *ar,
 			    raqib_session *out, raqib_err *err)
 {
 	sqlarg a[] = {A_S(token_hash)};
-	conn *c;
-	sqlite3_stmt *s;
-	int rc;
+	query q = adhoc("SELECT s.user_id, u.name, u.role, s.csrf, s.created_at,"
+			" s.last_seen FROM sessions s JOIN users u ON u.id = s.user_id"
+			" WHERE s.token_hash = ?1 AND u.disabled = 0", a, 1);
 
 	memset(out, 0, sizeof *out);
-	if (pool_get(st, &c, err))
-		return err ? err->code : RAQIB_EIO;
-	if (!(s = adhoc(c->db, "SELECT s.user_id, u.name, u.role, s.csrf, s.created_at,"
-			       " s.last_seen FROM sessions s JOIN users u ON u.id = s.user_id"
-			       " WHERE s.token_hash = ?1 AND u.disabled = 0", a, 1, err))) {
-		rc = err ? err->code : RAQIB_EIO;
-		goto out;
-	}
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW) {
-		rc = 0;
-		out->user_id = sqlite3_column_int64(s, 0);
-		out->created_at = sqlite3_column_int64(s, 4);
-		out->last_seen = sqlite3_column_int64(s, 5);
-		if (!(out->user = col_str(s, 1, ar)) || !(out->role = col_str(s, 2, ar)) ||
-		    !(out->csrf = col_str(s, 3, ar)))
-			rc = nomem(err);
-	} else if (rc == SQLITE_DONE) {
-		rc = RAQIB_STORE_NOTFOUND;
-	} else {
-		rc = db_fail(c->db, rc, err, "session get");
-	}
-	sqlite3_finalize(s);
-out:
-	pool_put(st, c);
-	return rc;
+	return get_one(st, &q, read_session, ar, out, err, "session get");
 }
 
 int raqib_store_session_touch(raqib_store *st, const char *token_hash, int64_t now,
@@ -1888,214 +1822,61 @@ int raqib_store_session_purge(raqib_store *st, int64_t idle_before, int64_t crea
 
 /* ---- the queue */
 
-/* Appends " AND ..." conditions to `sql` and their arguments to `a`. */
-static int queue_where(raqib_buf *sql, const raqib_queue_filter *f, sqlarg *a, int *na)
+static int queue_where(raqib_buf *sql, const void *filter, sqlarg *a, int *na)
 {
+	const raqib_queue_filter *f = filter;
 	int rc = raqib_buf_adds(sql, " WHERE 1");
-	if (f && f->status >= 0) {
-		a[*na] = A_I(f->status);
-		rc |= raqib_buf_addf(sql, " AND c.status = ?%d", ++*na);
-	}
-	if (f && f->rule && *f->rule) {
-		a[*na] = A_S(f->rule);
-		rc |= raqib_buf_addf(sql, " AND json_valid(c.reasons) AND EXISTS (SELECT 1 FROM"
-					  " json_each(CASE WHEN json_valid(c.reasons) THEN c.reasons"
-					  " ELSE '[]' END) j WHERE json_extract(j.value, '$.rule')"
-					  " = ?%d)", ++*na);
-	}
-	if (f && f->article && *f->article) {
-		a[*na] = A_S(f->article);
-		rc |= raqib_buf_addf(sql, " AND a.slug = ?%d", ++*na);
-	}
+	if (f && f->status >= 0)
+		rc |= and_param(sql, a, na, A_I(f->status), "c.status = ?", "");
+	if (f && f->rule && *f->rule)
+		rc |= and_param(sql, a, na, A_S(f->rule),
+				"json_valid(c.reasons) AND EXISTS (SELECT 1 FROM"
+				" json_each(CASE WHEN json_valid(c.reasons) THEN c.reasons"
+				" ELSE '[]' END) j WHERE json_extract(j.value, '$.rule') = ?",
+				")");
+	if (f && f->article && *f->article)
+		rc |= and_param(sql, a, na, A_S(f->article), "a.slug = ?", "");
 	return rc;
 }
+
+static const filtered QUEUE = {
+	"SELECT count(*) FROM comments c JOIN articles a ON a.id = c.article_id",
+	"SELECT " COMMENT_COLS, queue_where, " ORDER BY c.created_at, c.id",
+	read_comment, sizeof(raqib_comment_row), "queue count", "queue"};
 
 int raqib_store_queue(raqib_store *st, const raqib_queue_filter *f, size_t offset,
 		      size_t limit, raqib_arena *ar, raqib_comment_row **out, size_t *n,
 		      size_t *total, raqib_err *err)
 {
-	raqib_buf q, cq;
-	sqlarg a[6];
-	int na = 0, rc;
-	size_t cap = 0;
-	int64_t cnt = 0;
-	conn *c = NULL;
-	sqlite3_stmt *s = NULL;
-
-	*out = NULL;
-	*n = 0;
-	if (total)
-		*total = 0;
-	raqib_buf_init(&q, 1 << 16);
-	raqib_buf_init(&cq, 1 << 16);
-	if (raqib_buf_adds(&cq, "SELECT count(*) FROM comments c JOIN articles a ON a.id ="
-				" c.article_id") ||
-	    queue_where(&cq, f, a, &na) || raqib_buf_adds(&q, "SELECT " COMMENT_COLS)) {
-		rc = nomem(err);
-		goto done;
-	}
-	na = 0;
-	if (queue_where(&q, f, a, &na) ||
-	    raqib_buf_addf(&q, " ORDER BY c.created_at, c.id LIMIT ?%d OFFSET ?%d", na + 1,
-			   na + 2)) {
-		rc = nomem(err);
-		goto done;
-	}
-	a[na] = A_I(clamp_i64(limit));
-	a[na + 1] = A_I(clamp_i64(offset));
-	if ((rc = pool_get(st, &c, err)))
-		goto done;
-	if ((rc = run(c, S_BEGIN_R, err, "begin")))
-		goto done;
-	if (!(s = adhoc(c->db, cq.data, a, na, err))) {
-		rc = err ? err->code : RAQIB_EIO;
-		goto done;
-	}
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW)
-		cnt = sqlite3_column_int64(s, 0);
-	else if ((rc = db_fail(c->db, rc, err, "queue count")))
-		goto done;
-	sqlite3_finalize(s);
-	if (!(s = adhoc(c->db, q.data, a, na + 2, err))) {
-		rc = err ? err->code : RAQIB_EIO;
-		goto done;
-	}
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		if (vec_push(ar, (void **)out, n, &cap, sizeof **out)) {
-			rc = nomem(err);
-			break;
-		}
-		if ((rc = read_comment(s, ar, &(*out)[*n - 1], err)))
-			break;
-	}
-	if (rc == SQLITE_DONE)
-		rc = 0;
-	else if (rc > 0)
-		rc = db_fail(c->db, rc, err, "queue");
-	if (!rc)
-		rc = run(c, S_COMMIT, err, "commit");
-	if (total)
-		*total = cnt < 0 ? 0 : (size_t)cnt;
-done:
-	sqlite3_finalize(s);
-	if (c)
-		pool_put(st, c);
-	raqib_buf_free(&q);
-	raqib_buf_free(&cq);
-	if (rc)
-		*n = 0;
-	return rc;
+	return filtered_page(st, &QUEUE, f, offset, limit, ar, (void **)out, n, total, err);
 }
 
 /* ---- audit */
 
-static int audit_where(raqib_buf *sql, const raqib_audit_filter *f, sqlarg *a, int *na)
+static int audit_where(raqib_buf *sql, const void *filter, sqlarg *a, int *na)
 {
+	const raqib_audit_filter *f = filter;
 	int rc = raqib_buf_adds(sql, " WHERE 1");
-	if (f && f->comment_id) {
-		a[*na] = A_I(f->comment_id);
-		rc |= raqib_buf_addf(sql, " AND comment_id = ?%d", ++*na);
-	}
-	if (f && f->actor && *f->actor) {
-		a[*na] = A_S(f->actor);
-		rc |= raqib_buf_addf(sql, " AND actor = ?%d", ++*na);
-	}
-	if (f && f->action && *f->action) {
-		a[*na] = A_S(f->action);
-		rc |= raqib_buf_addf(sql, " AND action = ?%d", ++*na);
-	}
-	if (f && f->since) {
-		a[*na] = A_I(f->since);
-		rc |= raqib_buf_addf(sql, " AND at >= ?%d", ++*na);
-	}
+	if (f && f->comment_id)
+		rc |= and_param(sql, a, na, A_I(f->comment_id), "comment_id = ?", "");
+	if (f && f->actor && *f->actor)
+		rc |= and_param(sql, a, na, A_S(f->actor), "actor = ?", "");
+	if (f && f->action && *f->action)
+		rc |= and_param(sql, a, na, A_S(f->action), "action = ?", "");
+	if (f && f->since)
+		rc |= and_param(sql, a, na, A_I(f->since), "at >= ?", "");
 	return rc;
 }
+
+static const filtered AUDIT = {
+	"SELECT count(*) FROM audit", "SELECT " AUDIT_COLS, audit_where, " ORDER BY id DESC",
+	read_audit, sizeof(raqib_audit_row), "audit count", "audit query"};
 
 int raqib_store_audit_query(raqib_store *st, const raqib_audit_filter *f, size_t offset,
 			    size_t limit, raqib_arena *ar, raqib_audit_row **out, size_t *n,
 			    size_t *total, raqib_err *err)
 {
-	raqib_buf q, cq;
-	sqlarg a[8];
-	int na = 0, rc;
-	size_t cap = 0;
-	int64_t cnt = 0;
-	conn *c = NULL;
-	sqlite3_stmt *s = NULL;
-
-	*out = NULL;
-	*n = 0;
-	if (total)
-		*total = 0;
-	raqib_buf_init(&q, 1 << 16);
-	raqib_buf_init(&cq, 1 << 16);
-	if (raqib_buf_adds(&cq, "SELECT count(*) FROM audit") || audit_where(&cq, f, a, &na) ||
-	    raqib_buf_adds(&q, "SELECT " AUDIT_COLS)) {
-		rc = nomem(err);
-		goto done;
-	}
-	na = 0;
-	if (audit_where(&q, f, a, &na) ||
-	    raqib_buf_addf(&q, " ORDER BY id DESC LIMIT ?%d OFFSET ?%d", na + 1, na + 2)) {
-		rc = nomem(err);
-		goto done;
-	}
-	a[na] = A_I(clamp_i64(limit));
-	a[na + 1] = A_I(clamp_i64(offset));
-	if ((rc = pool_get(st, &c, err)))
-		goto done;
-	if ((rc = run(c, S_BEGIN_R, err, "begin")))
-		goto done;
-	if (!(s = adhoc(c->db, cq.data, a, na, err))) {
-		rc = err ? err->code : RAQIB_EIO;
-		goto done;
-	}
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW)
-		cnt = sqlite3_column_int64(s, 0);
-	else if ((rc = db_fail(c->db, rc, err, "audit count")))
-		goto done;
-	sqlite3_finalize(s);
-	if (!(s = adhoc(c->db, q.data, a, na + 2, err))) {
-		rc = err ? err->code : RAQIB_EIO;
-		goto done;
-	}
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		raqib_audit_row *r;
-		if (vec_push(ar, (void **)out, n, &cap, sizeof **out)) {
-			rc = nomem(err);
-			break;
-		}
-		r = &(*out)[*n - 1];
-		r->id = sqlite3_column_int64(s, 0);
-		r->at = sqlite3_column_int64(s, 1);
-		r->comment_id = sqlite3_column_int64(s, 4);
-		r->article_id = sqlite3_column_int64(s, 5);
-		if (!(r->actor = col_str(s, 2, ar)) || !(r->action = col_str(s, 3, ar)) ||
-		    !(r->before = col_str(s, 6, ar)) || !(r->after = col_str(s, 7, ar)) ||
-		    !(r->detail = col_str(s, 8, ar))) {
-			rc = nomem(err);
-			break;
-		}
-	}
-	if (rc == SQLITE_DONE)
-		rc = 0;
-	else if (rc > 0)
-		rc = db_fail(c->db, rc, err, "audit query");
-	if (!rc)
-		rc = run(c, S_COMMIT, err, "commit");
-	if (total)
-		*total = cnt < 0 ? 0 : (size_t)cnt;
-done:
-	sqlite3_finalize(s);
-	if (c)
-		pool_put(st, c);
-	raqib_buf_free(&q);
-	raqib_buf_free(&cq);
-	if (rc)
-		*n = 0;
-	return rc;
+	return filtered_page(st, &AUDIT, f, offset, limit, ar, (void **)out, n, total, err);
 }
 
 /* ---- statistics */
@@ -2107,11 +1888,6 @@ done:
 	" json_extract(a.before, '$.status') AS b, json_extract(a.after, '$.status') AS f" \
 	" FROM audit a WHERE a.actor <> 'raqib' AND a.comment_id > 0 AND a.at >= ?1"  \
 	" AND json_valid(a.before) AND json_valid(a.after)"
-
-#define HOLD_RULES                                                                 \
-	" SELECT DISTINCT json_extract(j.value, '$.rule') FROM comments c2,"          \
-	" json_each(CASE WHEN json_valid(c2.reasons) THEN c2.reasons ELSE '[]' END) j" \
-	" WHERE c2.id = e.cid AND json_extract(j.value, '$.action') = 'hold'"
 
 static const char *const STATS_RULES_SQL =
 	"WITH e AS (" EDITOR_EVENTS "),"
@@ -2149,111 +1925,77 @@ static const char *const STATS_DELAY_SQL =
 	" AND json_valid(a.after) AND json_extract(a.before, '$.status') = 'pending'"
 	" AND json_extract(a.after, '$.status') <> 'pending' GROUP BY a.comment_id ORDER BY 1";
 
+
+/* The per-day table: one entry per day, counts by status. */
+struct day_table {
+	raqib_stats *out;
+	size_t cap;
+};
+
+static int add_day(sqlite3_stmt *s, raqib_arena *ar, void *p, raqib_err *err)
+{
+	struct day_table *t = p;
+	raqib_stats *out = t->out;
+	const char *d = (const char *)sqlite3_column_text(s, 0);
+	int stt = sqlite3_column_int(s, 1);
+	if (!d)
+		return 0;
+	if (!out->ndays || strcmp(out->days[out->ndays - 1].day, d)) {
+		if (vec_push(ar, (void **)&out->days, &out->ndays, &t->cap, sizeof *out->days))
+			return nomem(err);
+		snprintf(out->days[out->ndays - 1].day, sizeof out->days[0].day, "%s", d);
+	}
+	if (status_ok(stt))
+		out->days[out->ndays - 1].n[stt] += sqlite3_column_int64(s, 2);
+	return 0;
+}
+
+static int read_stat_rule(sqlite3_stmt *s, raqib_arena *ar, void *row, raqib_err *err)
+{
+	raqib_stat_rule *r = row;
+	if (!(r->rule = col_str(s, 0, ar)))
+		return nomem(err);
+	r->held = sqlite3_column_int64(s, 1);
+	r->approved = sqlite3_column_int64(s, 2);
+	r->rejected = sqlite3_column_int64(s, 3);
+	r->missed = sqlite3_column_int64(s, 4);
+	return 0;
+}
+
 int raqib_store_stats(raqib_store *st, int64_t since, raqib_arena *ar, raqib_stats *out,
 		      raqib_err *err)
 {
-	sqlarg a[] = {A_I(since)};
-	conn *c;
-	sqlite3_stmt *s = NULL;
-	size_t cap = 0, dcap = 0, ndelay = 0;
+	sqlarg a[] = {A_I(since)}, pending[] = {A_I(RAQIB_CS_PENDING)};
+	query per_day = adhoc("SELECT date(created_at, 'unixepoch', 'localtime'), status,"
+			      " count(*) FROM comments WHERE created_at >= ?1 GROUP BY 1, 2"
+			      " ORDER BY 1", a, 1),
+	      per_rule = adhoc(STATS_RULES_SQL, a, 1), delay = adhoc(STATS_DELAY_SQL, a, 1),
+	      queue = cached(S_C_COUNT_STATUS, pending, 1);
 	int64_t *delays = NULL;
+	size_t ndelay = 0;
+	struct day_table days = {out, 0};
+	rows rules = ROWS(read_stat_rule, &out->rules, &out->nrules),
+	     delayr = ROWS(read_i64, &delays, &ndelay);
+	conn *c;
 	int rc;
 
 	memset(out, 0, sizeof *out);
 	out->median_decision = -1;
 	if (pool_get(st, &c, err))
 		return err ? err->code : RAQIB_EIO;
-	if ((rc = run(c, S_BEGIN_R, err, "begin")))
+	if ((rc = run(c, S_BEGIN_R, err, "begin")) ||
+	    (rc = q_each(c, &per_day, add_day, ar, &days, err, "stats per day")) ||
+	    (rc = q_rows(c, &per_rule, &rules, ar, err, "stats per rule")) ||
+	    (rc = q_rows(c, &delay, &delayr, ar, err, "stats delay")))
 		goto done;
-	/* per day by status */
-	if (!(s = adhoc(c->db, "SELECT date(created_at, 'unixepoch', 'localtime'), status,"
-			       " count(*) FROM comments WHERE created_at >= ?1 GROUP BY 1, 2"
-			       " ORDER BY 1", a, 1, err))) {
-		rc = err ? err->code : RAQIB_EIO;
-		goto done;
-	}
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		const char *d = (const char *)sqlite3_column_text(s, 0);
-		int stt = sqlite3_column_int(s, 1);
-		if (!d)
-			continue;
-		if (!out->ndays || strcmp(out->days[out->ndays - 1].day, d)) {
-			if (vec_push(ar, (void **)&out->days, &out->ndays, &cap, sizeof *out->days)) {
-				rc = nomem(err);
-				goto done;
-			}
-			memset(&out->days[out->ndays - 1], 0, sizeof *out->days);
-			snprintf(out->days[out->ndays - 1].day, sizeof out->days[0].day, "%s", d);
-		}
-		if (status_ok(stt))
-			out->days[out->ndays - 1].n[stt] += sqlite3_column_int64(s, 2);
-	}
-	if (rc != SQLITE_DONE) {
-		rc = db_fail(c->db, rc, err, "stats per day");
-		goto done;
-	}
-	sqlite3_finalize(s);
-	/* per rule */
-	cap = 0;
-	if (!(s = adhoc(c->db, STATS_RULES_SQL, a, 1, err))) {
-		rc = err ? err->code : RAQIB_EIO;
-		goto done;
-	}
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		raqib_stat_rule *r;
-		if (vec_push(ar, (void **)&out->rules, &out->nrules, &cap, sizeof *out->rules)) {
-			rc = nomem(err);
-			goto done;
-		}
-		r = &out->rules[out->nrules - 1];
-		if (!(r->rule = col_str(s, 0, ar))) {
-			rc = nomem(err);
-			goto done;
-		}
-		r->held = sqlite3_column_int64(s, 1);
-		r->approved = sqlite3_column_int64(s, 2);
-		r->rejected = sqlite3_column_int64(s, 3);
-		r->missed = sqlite3_column_int64(s, 4);
-	}
-	if (rc != SQLITE_DONE) {
-		rc = db_fail(c->db, rc, err, "stats per rule");
-		goto done;
-	}
-	sqlite3_finalize(s);
-	/* time to decision */
-	if (!(s = adhoc(c->db, STATS_DELAY_SQL, a, 1, err))) {
-		rc = err ? err->code : RAQIB_EIO;
-		goto done;
-	}
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		if (vec_push(ar, (void **)&delays, &ndelay, &dcap, sizeof *delays)) {
-			rc = nomem(err);
-			goto done;
-		}
-		delays[ndelay - 1] = sqlite3_column_int64(s, 0);
-	}
-	if (rc != SQLITE_DONE) {
-		rc = db_fail(c->db, rc, err, "stats delay");
-		goto done;
-	}
-	sqlite3_finalize(s);
-	s = NULL;
 	out->decided = (int64_t)ndelay;
 	if (ndelay)
 		out->median_decision = ndelay % 2 ? delays[ndelay / 2]
 						  : (delays[ndelay / 2 - 1] + delays[ndelay / 2]) / 2;
-	if (!(s = stmt(c, S_C_COUNT_STATUS, err))) {
-		rc = err ? err->code : RAQIB_EIO;
-		goto done;
-	}
-	bind_i64(s, 1, RAQIB_CS_PENDING);
-	rc = scalar(c, s, &out->queue, err, "queue size");
-	s = NULL;
+	rc = q_scalar(c, &queue, &out->queue, err, "queue size");
 	if (!rc)
 		rc = run(c, S_COMMIT, err, "commit");
 done:
-	if (s && s != c->st[S_C_COUNT_STATUS])
-		sqlite3_finalize(s);
 	pool_put(st, c);
 	return rc;
 }
@@ -2271,51 +2013,28 @@ static const char *const FEEDBACK_SQL =
 	"   AND action IN ('approve', 'reject', 'edit', 'unpublish'))"
 	" ORDER BY c.id";
 
+
+static int read_feedback(sqlite3_stmt *s, raqib_arena *ar, void *row, raqib_err *err)
+{
+	raqib_feedback_row *r = row;
+	const char *first = (const char *)sqlite3_column_text(s, 6);
+	r->id = sqlite3_column_int64(s, 0);
+	r->status = (raqib_comment_status)sqlite3_column_int(s, 5);
+	r->first_status = first ? raqib_status_from_name(first) : -1;
+	if (!(r->name = col_str(s, 1, ar)) || !(r->text = col_str(s, 2, ar)) ||
+	    !(r->text_public = col_str(s, 3, ar)) || !(r->reasons_json = col_str(s, 4, ar)) ||
+	    !(r->reason = col_str(s, 7, ar)))
+		return nomem(err);
+	return 0;
+}
+
 int raqib_store_feedback(raqib_store *st, int64_t since, raqib_arena *ar,
 			 raqib_feedback_row **out, size_t *n, raqib_err *err)
 {
 	sqlarg a[] = {A_I(since)};
-	conn *c;
-	sqlite3_stmt *s;
-	size_t cap = 0;
-	int rc;
-
-	*out = NULL;
-	*n = 0;
-	if (pool_get(st, &c, err))
-		return err ? err->code : RAQIB_EIO;
-	if (!(s = adhoc(c->db, FEEDBACK_SQL, a, 1, err))) {
-		rc = err ? err->code : RAQIB_EIO;
-		goto out;
-	}
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		raqib_feedback_row *r;
-		const char *first = (const char *)sqlite3_column_text(s, 6);
-		if (vec_push(ar, (void **)out, n, &cap, sizeof **out)) {
-			rc = nomem(err);
-			break;
-		}
-		r = &(*out)[*n - 1];
-		r->id = sqlite3_column_int64(s, 0);
-		r->status = (raqib_comment_status)sqlite3_column_int(s, 5);
-		r->first_status = first ? raqib_status_from_name(first) : -1;
-		if (!(r->name = col_str(s, 1, ar)) || !(r->text = col_str(s, 2, ar)) ||
-		    !(r->text_public = col_str(s, 3, ar)) || !(r->reasons_json = col_str(s, 4, ar)) ||
-		    !(r->reason = col_str(s, 7, ar))) {
-			rc = nomem(err);
-			break;
-		}
-	}
-	if (rc == SQLITE_DONE)
-		rc = 0;
-	else if (rc > 0)
-		rc = db_fail(c->db, rc, err, "feedback");
-	sqlite3_finalize(s);
-out:
-	pool_put(st, c);
-	if (rc)
-		*n = 0;
-	return rc;
+	query q = adhoc(FEEDBACK_SQL, a, 1);
+	rows r = ROWS(read_feedback, out, n);
+	return get_list(st, &q, &r, ar, err, "feedback");
 }
 
 /* ---- bans from a comment */
@@ -2325,56 +2044,51 @@ struct ban_comment_arg {
 	const char *actor, *reason;
 };
 
+/* Who wrote a comment, to ban them; name and ip_hash are malloc'ed. */
+struct author {
+	char *name, *ip_hash;
+	int64_t article_id;
+};
+
+static int read_author(sqlite3_stmt *s, raqib_arena *ar, void *p, raqib_err *err)
+{
+	struct author *au = p;
+	const char *name = (const char *)sqlite3_column_text(s, 0);
+	const char *ip = (const char *)sqlite3_column_text(s, 1);
+	(void)ar;
+	(void)err;
+	au->name = strdup(name ? name : "");
+	au->ip_hash = strdup(ip ? ip : "");
+	au->article_id = sqlite3_column_int64(s, 2);
+	return 0; /* a failed copy is told apart by the caller */
+}
+
 static int w_ban_comment(conn *w, void *p, raqib_err *err)
 {
 	struct ban_comment_arg *ba = p;
 	sqlarg a[] = {A_I(ba->id)};
-	sqlite3_stmt *s = adhoc(w->db, "SELECT name, ip_hash, article_id FROM comments WHERE id = ?1",
-				a, 1, err);
-	char *name = NULL, *ip = NULL, *detail = NULL;
-	int64_t article_id;
+	query q = adhoc("SELECT name, ip_hash, article_id FROM comments WHERE id = ?1", a, 1);
+	struct author au = {NULL, NULL, 0};
 	int rc;
 
-	if (!s)
-		return err ? err->code : RAQIB_EIO;
-	rc = sqlite3_step(s);
-	if (rc != SQLITE_ROW) {
-		rc = rc == SQLITE_DONE ? RAQIB_STORE_NOTFOUND : db_fail(w->db, rc, err, "ban comment");
-		sqlite3_finalize(s);
+	if ((rc = q_one(w, &q, read_author, NULL, &au, err, "ban comment")))
 		return rc;
-	}
-	name = strdup(sqlite3_column_text(s, 0) ? (const char *)sqlite3_column_text(s, 0) : "");
-	ip = strdup(sqlite3_column_text(s, 1) ? (const char *)sqlite3_column_text(s, 1) : "");
-	article_id = sqlite3_column_int64(s, 2);
-	sqlite3_finalize(s);
-	if (!name || !ip) {
+	if (!au.name || !au.ip_hash) {
 		rc = nomem(err);
 		goto out;
 	}
-	if (!*name && !*ip) {
+	if (!*au.name && !*au.ip_hash) {
 		rc = raqib_err_set(err, RAQIB_EARG, "store: comment %lld has no name or IP hash to ban",
 				   (long long)ba->id);
 		goto out;
 	}
 	{
-		sqlarg b[] = {A_S(name), A_S(ip), A_I(ba->until), A_S(ba->actor), A_S(ba->reason),
-			      A_I(ba->now)};
-		if ((rc = adhoc_exec(w->db, "INSERT INTO bans (name, ip_hash, until, actor, reason,"
-					    " created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-				     b, 6, NULL, err)))
-			goto out;
+		struct ban_arg ban = {au.name, au.ip_hash, ba->actor, ba->reason, ba->until, ba->now};
+		rc = ban_insert(w, &ban, ba->id, au.article_id, err);
 	}
-	detail = json_take(json_pack("{s:s,s:s,s:I,s:s}", "name", name, "ip_hash", ip, "until",
-				     (json_int_t)ba->until, "reason", ba->reason ? ba->reason : ""));
-	if (!detail) {
-		rc = nomem(err);
-		goto out;
-	}
-	rc = audit_add(w, ba->now, ba->actor, "ban", ba->id, article_id, "", "", detail, err);
 out:
-	free(name);
-	free(ip);
-	free(detail);
+	free(au.name);
+	free(au.ip_hash);
 	return rc;
 }
 
@@ -2406,13 +2120,13 @@ static int w_settings_put(conn *w, void *p, raqib_err *err)
 		if (e->value) {
 			sqlarg a[] = {A_S(e->rule), A_S(e->key), A_S(e->value), A_I(sa->now),
 				      A_S(sa->actor)};
-			rc = adhoc_exec(w->db, "INSERT INTO settings (rule, key, value, updated_at,"
+			rc = adhoc_exec(w, "INSERT INTO settings (rule, key, value, updated_at,"
 					       " updated_by) VALUES (?1, ?2, ?3, ?4, ?5)"
 					       " ON CONFLICT (rule, key) DO UPDATE SET value = ?3,"
 					       " updated_at = ?4, updated_by = ?5", a, 5, NULL, err);
 		} else {
 			sqlarg a[] = {A_S(e->rule), A_S(e->key)};
-			rc = adhoc_exec(w->db, "DELETE FROM settings WHERE rule = ?1 AND key = ?2", a, 2,
+			rc = adhoc_exec(w, "DELETE FROM settings WHERE rule = ?1 AND key = ?2", a, 2,
 					NULL, err);
 		}
 		if (rc)
@@ -2436,45 +2150,21 @@ int raqib_store_settings_put(raqib_store *st, const raqib_setting *set, size_t n
 	return submit(st, w_settings_put, &sa, false, err);
 }
 
+static int read_setting(sqlite3_stmt *s, raqib_arena *ar, void *row, raqib_err *err)
+{
+	raqib_setting *e = row;
+	e->updated_at = sqlite3_column_int64(s, 3);
+	if (!(e->rule = col_str(s, 0, ar)) || !(e->key = col_str(s, 1, ar)) ||
+	    !(e->value = col_str(s, 2, ar)) || !(e->updated_by = col_str(s, 4, ar)))
+		return nomem(err);
+	return 0;
+}
+
 int raqib_store_settings_list(raqib_store *st, raqib_arena *ar, raqib_setting **out, size_t *n,
 			      raqib_err *err)
 {
-	conn *c;
-	sqlite3_stmt *s;
-	size_t cap = 0;
-	int rc;
-
-	*out = NULL;
-	*n = 0;
-	if (pool_get(st, &c, err))
-		return err ? err->code : RAQIB_EIO;
-	if (!(s = adhoc(c->db, "SELECT rule, key, value, updated_at, updated_by FROM settings"
-			       " ORDER BY rule, key", NULL, 0, err))) {
-		rc = err ? err->code : RAQIB_EIO;
-		goto out;
-	}
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		raqib_setting *e;
-		if (vec_push(ar, (void **)out, n, &cap, sizeof **out)) {
-			rc = nomem(err);
-			break;
-		}
-		e = &(*out)[*n - 1];
-		e->updated_at = sqlite3_column_int64(s, 3);
-		if (!(e->rule = col_str(s, 0, ar)) || !(e->key = col_str(s, 1, ar)) ||
-		    !(e->value = col_str(s, 2, ar)) || !(e->updated_by = col_str(s, 4, ar))) {
-			rc = nomem(err);
-			break;
-		}
-	}
-	if (rc == SQLITE_DONE)
-		rc = 0;
-	else if (rc > 0)
-		rc = db_fail(c->db, rc, err, "settings list");
-	sqlite3_finalize(s);
-out:
-	pool_put(st, c);
-	if (rc)
-		*n = 0;
-	return rc;
+	query q = adhoc("SELECT rule, key, value, updated_at, updated_by FROM settings"
+			" ORDER BY rule, key", NULL, 0);
+	rows r = ROWS(read_setting, out, n);
+	return get_list(st, &q, &r, ar, err, "settings list");
 }
