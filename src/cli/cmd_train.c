@@ -26,7 +26,8 @@ static const char train_usage[] =
 	"usage: raqib train --rule RULE --train FILE.tsv [--dev FILE.tsv] --out FILE\n"
 	"                   [--C C | --C-grid C1,C2,...] [--min-precision P] [--no-balance]\n"
 	"                   [--weight GROUP=N]... [--clean-folds K [--clean-below P]]\n"
-	"                   [--hash-bits B] [--char-min N] [--nb [--nb-alpha A]]\n";
+	"                   [--hash-bits B] [--char-min N] [--char-max N] [--word-max N]\n"
+	"                   [--tf] [--nb [--nb-alpha A]]\n";
 
 static const char train_help[] =
 	"\n"
@@ -62,6 +63,11 @@ static const char train_help[] =
 	"                     (default 0.1) are dropped before the final fit\n"
 	"  --hash-bits B      feature space 2^B (16..24, default 20)\n"
 	"  --char-min N       shortest character n-gram (1..5, default 2)\n"
+	"  --char-max N       longest character n-gram (1..8, default 5)\n"
+	"  --word-max N       word n-grams: 0 none, 1 unigrams, 2 and bigrams (default)\n"
+	"  --tf               integer feature values (FEAT_TF: round(16 (1 + ln count)),\n"
+	"                     L2-normalised): four such models in one engine are\n"
+	"                     scored while the text is hashed (docs/models.md, Speed)\n"
 	"  --nb               NB-LR (Wang & Manning 2012): scale each hashed feature\n"
 	"                     by its naive-Bayes log-count ratio on the training\n"
 	"                     set before the fit, then fold the ratio into the\n"
@@ -89,8 +95,8 @@ typedef struct train_opts {
 	double grid[MAX_GRID];
 	unsigned ngrid, nweights, clean_folds;
 	group_weight weights[MAX_WEIGHTS];
-	bool no_balance, nb;
-	int hash_bits, char_min;
+	bool no_balance, nb, tf;
+	int hash_bits, char_min, char_max, word_max;
 } train_opts;
 
 /* One training row kept in memory, so folds can be rebuilt from it. */
@@ -177,6 +183,15 @@ static int parse_value(const char *a, const char *v, train_opts *o)
 		return parse_grid(v, o);
 	} else if (!strcmp(a, "--weight")) {
 		return parse_weight(v, o);
+	} else if (!strcmp(a, "--char-max") || !strcmp(a, "--word-max")) {
+		bool cm = !strcmp(a, "--char-max");
+		b = strtol(v, &end, 10);
+		if (end == v || *end || b < (cm ? 1 : 0) || b > (cm ? 8 : 2))
+			return -1;
+		if (cm)
+			o->char_max = (int)b;
+		else
+			o->word_max = (int)b + 1; /* 0: not given */
 	} else if (!strcmp(a, "--hash-bits") || !strcmp(a, "--char-min") ||
 		   !strcmp(a, "--clean-folds")) {
 		bool bits = !strcmp(a, "--hash-bits"), folds = !strcmp(a, "--clean-folds");
@@ -217,7 +232,8 @@ static bool takes_value(const char *a)
 	static const char *const opts[] = {"--rule", "--train", "--dev", "--out", "--C",
 					   "--C-grid", "--min-precision", "--hash-bits",
 					   "--char-min", "--weight", "--clean-folds",
-					   "--clean-below", "--nb-alpha"};
+					   "--clean-below", "--nb-alpha", "--char-max",
+					   "--word-max"};
 	size_t i;
 
 	for (i = 0; i < sizeof opts / sizeof opts[0]; i++)
@@ -240,6 +256,8 @@ static int parse_args(int argc, char **argv, train_opts *o)
 			o->no_balance = true;
 		} else if (!strcmp(a, "--nb")) {
 			o->nb = true;
+		} else if (!strcmp(a, "--tf")) {
+			o->tf = true;
 		} else if (takes_value(a)) {
 			if (need(i, argc, a))
 				goto usage;
@@ -1103,6 +1121,17 @@ int cmd_train(int argc, char **argv)
 		spec.hash_bits = (uint8_t)o.hash_bits;
 	if (o.char_min)
 		spec.char_min = (uint8_t)o.char_min;
+	if (o.char_max)
+		spec.char_max = (uint8_t)o.char_max;
+	if (o.word_max)
+		spec.word_max = (uint8_t)(o.word_max - 1);
+	if (o.tf)
+		spec.flags |= FEAT_TF;
+	if (spec.char_min > spec.char_max) {
+		fprintf(stderr, "raqib train: --char-min %u above --char-max %u\n", spec.char_min,
+			spec.char_max);
+		goto out;
+	}
 
 	t0 = now();
 	c.o = &o;

@@ -14,12 +14,19 @@
  * one that is all zeros between calls: the final pass clears exactly the
  * cells it reads, instead of zeroing the whole table up front (that memset
  * was a quarter of the extraction's instructions).
+ *
+ * FEAT_TF specs with a four-lane weight table (feat_spec.lanes4) skip the
+ * merge altogether and score as they hash: see "FEAT_TF, fused" below.
  */
 #include "features.h"
 
 #include <math.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #define FNV_PRIME 16777619u
 #define SEED_CHAR 2166136261u
@@ -52,6 +59,7 @@ void feat_spec_default(feat_spec *spec)
 	spec->flags = FEAT_CHARS | FEAT_WORDS | FEAT_DENSE;
 	spec->prefetch = NULL;
 	spec->prefetch_shift = 0;
+	spec->lanes4 = NULL;
 }
 
 int feat_spec_check(const feat_spec *spec, raqib_err *err)
@@ -65,7 +73,7 @@ int feat_spec_check(const feat_spec *spec, raqib_err *err)
 				     spec->char_min, spec->char_max);
 	if (spec->word_max > 2)
 		return raqib_err_set(err, RAQIB_EARG, "feature spec: word_max %u > 2", spec->word_max);
-	if (spec->flags & ~(uint32_t)(FEAT_CHARS | FEAT_WORDS | FEAT_DENSE))
+	if (spec->flags & ~(uint32_t)(FEAT_CHARS | FEAT_WORDS | FEAT_DENSE | FEAT_TF))
 		return raqib_err_set(err, RAQIB_EARG, "feature spec: unknown flags 0x%x", spec->flags);
 	return 0;
 }
@@ -93,7 +101,39 @@ typedef struct table {
 	uint32_t mask;
 	uint32_t used;
 	uint32_t range_mask; /* 2^hash_bits - 1 */
+	bool tf;             /* FEAT_TF values */
 } table;
+
+/* FEAT_TF's value scale: q(c) = round(16 (1 + ln c)), c = 1..255, and
+ * q(255) above. Integers, so that a margin's hashed part is an exact
+ * integer sum in any order (see feat_extract_fused). */
+static const uint16_t tf_q[256] = {
+	0, 16, 27, 34, 38, 42, 45, 47, 49, 51, 53, 54, 56, 57, 58, 59,
+	60, 61, 62, 63, 64, 65, 65, 66, 67, 68, 68, 69, 69, 70, 70, 71,
+	71, 72, 72, 73, 73, 74, 74, 75, 75, 75, 76, 76, 77, 77, 77, 78,
+	78, 78, 79, 79, 79, 80, 80, 80, 80, 81, 81, 81, 82, 82, 82, 82,
+	83, 83, 83, 83, 84, 84, 84, 84, 84, 85, 85, 85, 85, 86, 86, 86,
+	86, 86, 87, 87, 87, 87, 87, 87, 88, 88, 88, 88, 88, 89, 89, 89,
+	89, 89, 89, 90, 90, 90, 90, 90, 90, 90, 91, 91, 91, 91, 91, 91,
+	91, 92, 92, 92, 92, 92, 92, 92, 93, 93, 93, 93, 93, 93, 93, 94,
+	94, 94, 94, 94, 94, 94, 94, 94, 95, 95, 95, 95, 95, 95, 95, 95,
+	96, 96, 96, 96, 96, 96, 96, 96, 96, 96, 97, 97, 97, 97, 97, 97,
+	97, 97, 97, 98, 98, 98, 98, 98, 98, 98, 98, 98, 98, 98, 99, 99,
+	99, 99, 99, 99, 99, 99, 99, 99, 99, 100, 100, 100, 100, 100, 100, 100,
+	100, 100, 100, 100, 100, 101, 101, 101, 101, 101, 101, 101, 101, 101, 101, 101,
+	101, 101, 102, 102, 102, 102, 102, 102, 102, 102, 102, 102, 102, 102, 102, 103,
+	103, 103, 103, 103, 103, 103, 103, 103, 103, 103, 103, 103, 103, 103, 104, 104,
+	104, 104, 104, 104, 104, 104, 104, 104, 104, 104, 104, 104, 104, 105, 105, 105,
+};
+
+/* A hashed feature's slot (every spec): fmix32's low bits, off the dense
+ * slots. (A multiply-shift instead, 5 instructions cheaper, cost dialect
+ * 0.4 point on dev and 0.8 on test: docs/models.md.) */
+static inline uint32_t hash_slot(uint32_t h, uint32_t mask)
+{
+	uint32_t slot = fmix32(h) & mask;
+	return slot + (slot < FEAT_NDENSE ? FEAT_NDENSE : 0);
+}
 
 #define COUNT_MAX 0xFFFFu /* counts saturate here (format version 1) */
 
@@ -116,11 +156,10 @@ static _Thread_local uint64_t tls_cell[TLS_CELLS];
 static inline void table_add(table *t, uint32_t h, uint32_t start, uint32_t end,
 			     uint32_t range_mask)
 {
-	uint32_t slot = fmix32(h) & range_mask, i;
+	uint32_t slot = hash_slot(h, range_mask), i;
 	uint64_t key, c;
 	feat *f;
 
-	slot += slot < FEAT_NDENSE ? FEAT_NDENSE : 0;
 	key = (uint64_t)slot + 1;
 	i = slot & t->mask; /* slot bits are already mixed */
 	while ((uint32_t)(c = t->cell[i]) != key && c)
@@ -301,6 +340,273 @@ static uint32_t pow2_at_least(uint32_t x)
 	return p;
 }
 
+/* ---- FEAT_TF, fused with scoring (feat_spec.lanes4) ------------------ */
+
+/*
+ * Two passes over the occurrences, no merge table.
+ *
+ * 1. Hash: each occurrence's slot goes to a list, with where it came from
+ *    (char n-gram i, n or word i).
+ * 2. Score, prefetching the weight row and count byte of the occurrence
+ *    FUSE_AHEAD places on: the ~1,300 random reads of a 300-character
+ *    comment (8 MiB of rows at 2^20 slots) then overlap instead of
+ *    stalling one by one, and arrive in L1 just before their use
+ *    (prefetching all of them in pass 1 left them in L2). A per-thread
+ *    count per slot (1 byte) says what the k-th
+ *    occurrence adds to the value, q(k) - q(k - 1), and to the sum of
+ *    squares, q(k)^2 - q(k - 1)^2; its row of four int16 weights times
+ *    that step goes to four int32 sums, and it goes to a lane's top list
+ *    when it is the slot's first and its weight beats that lane's floor
+ *    (rare). The counts are cleared at the end, so the count table is all
+ *    zeros between calls.
+ * int32 sums: at most 16 x FUSE_MAX_OCC x 32767 < 2^31.
+ */
+#define FUSE_MAX_OCC 4096u
+#define FUSE_AHEAD 16u /* occurrences between a row's prefetch and its use */
+#define FUSE_MAX_BITS 20
+#define ORG_UNI 0u   /* origin n of a word unigram (chars have n >= 1) */
+#define ORG_BI 15u   /* origin n of a word bigram ending at token i */
+/* 1 MiB per thread that ever fuses, from the heap (freed at thread exit):
+ * as static TLS it would be carved out of every thread's stack. */
+static _Thread_local uint8_t *tls_cnt;
+static pthread_key_t cnt_key;
+static bool cnt_key_ok;
+static _Thread_local uint32_t tls_occ[FUSE_MAX_OCC + FUSE_AHEAD]; /* slots, pass 1 */
+static _Thread_local uint32_t tls_org[FUSE_MAX_OCC];  /* i x 16 + n */
+
+/* Per count before the occurrence: the step of q and of q^2. */
+static uint16_t tf_dq[256];
+static uint32_t tf_dsq[256];
+static pthread_once_t tf_once = PTHREAD_ONCE_INIT;
+
+static void tf_steps_init(void)
+{
+	uint32_t c;
+
+	cnt_key_ok = pthread_key_create(&cnt_key, free) == 0;
+	for (c = 0; c < 255; c++) {
+		tf_dq[c] = (uint16_t)(tf_q[c + 1] - tf_q[c]);
+		tf_dsq[c] = (uint32_t)tf_q[c + 1] * tf_q[c + 1] - (uint32_t)tf_q[c] * tf_q[c];
+	}
+	tf_dq[255] = 0;
+	tf_dsq[255] = 0;
+}
+
+typedef struct occ_list {
+	uint32_t *slot, *org;
+	const int16_t *w4;
+	const uint8_t *cnt;
+	uint32_t mask, n;
+} occ_list;
+
+static inline __attribute__((always_inline)) void occ_add(occ_list *o, uint32_t h, uint32_t org)
+{
+	o->slot[o->n] = hash_slot(h, o->mask);
+	o->org[o->n++] = org;
+}
+
+/* Constant cmin/cmax (the call sites below) let the compiler unroll the
+ * inner loop; the list is a local copy so its fields stay in registers. */
+static inline __attribute__((always_inline)) void occ_chars(occ_list *op, const schar *s,
+							     uint32_t m, uint32_t cmin,
+							     uint32_t cmax)
+{
+	occ_list o = *op;
+	uint32_t i, n;
+
+	for (i = 0; i + cmax <= m; i++) {
+		uint32_t h = SEED_CHAR;
+#pragma GCC unroll 8
+		for (n = 1; n <= cmax; n++) {
+			h = fnv_step(h, s[i + n - 1].c);
+			/* A lone boundary space says nothing. */
+			if (n >= cmin && (n > 1 || s[i].c != ' '))
+				occ_add(&o, h, i << 4 | n);
+		}
+	}
+	for (; i < m; i++) {
+		uint32_t h = SEED_CHAR;
+		for (n = 1; n <= m - i; n++) {
+			h = fnv_step(h, s[i + n - 1].c);
+			if (n >= cmin && (n > 1 || s[i].c != ' '))
+				occ_add(&o, h, i << 4 | n);
+		}
+	}
+	*op = o;
+}
+
+static void occ_words(occ_list *op, const feat_spec *spec, const text_view *tv)
+{
+	occ_list o = *op;
+	uint32_t i, prev = 0;
+
+	for (i = 0; i < tv->ntok; i++) {
+		const text_token *tk = &tv->tok[i];
+		uint32_t h = hash_range(SEED_WORD, tv->cp, tk->start, tk->end);
+		occ_add(&o, h, i << 4 | ORG_UNI);
+		if (spec->word_max >= 2 && i > 0 && tv->tok[i - 1].sentence == tk->sentence)
+			occ_add(&o, fnv_step(fnv_step(SEED_BIGRAM ^ prev, BIGRAM_SEP), h),
+				i << 4 | ORG_BI);
+		prev = h;
+	}
+	*op = o;
+}
+
+/*
+ * A slot's first occurrence whose weight beats some lane's floor: rare
+ * (about k ln(N / k) times per lane). Only first occurrences come here,
+ * so the lists equal a scan of the merged vector in first-occurrence
+ * order. Not inlined: the hot loop keeps its state in registers.
+ */
+static void __attribute__((noinline)) fuse_top(feat_fused *out, uint32_t slot, const int16_t *w,
+					      uint32_t org, const schar *s, const text_view *tv)
+{
+	uint32_t l, j, n, i = org >> 4, len = org & 15, start, end;
+
+	if (len == ORG_UNI) {
+		start = tv->tok[i].start;
+		end = tv->tok[i].end;
+	} else if (len == ORG_BI) {
+		start = tv->tok[i - 1].start;
+		end = tv->tok[i].end;
+	} else {
+		start = s[i].at;
+		end = s[i + len - 1].at + 1;
+	}
+	for (l = 0; l < 4; l++) {
+		feat_top *top = out->top[l];
+		if (!(w[l] > out->floor[l]))
+			continue;
+		n = out->ntop[l];
+		j = n < FEAT_TOPK ? n++ : n - 1;
+		while (j > 0 && top[j - 1].w < w[l]) {
+			top[j] = top[j - 1];
+			j--;
+		}
+		top[j] = (feat_top){w[l], slot, start, end};
+		out->ntop[l] = n;
+		if (n == FEAT_TOPK)
+			out->floor[l] = top[n - 1].w;
+	}
+}
+
+static void fuse_score(const occ_list *o, const schar *s, const text_view *tv,
+		       feat_fused *out, uint64_t *sqp)
+{
+	uint8_t *cnt = tls_cnt;
+	uint32_t k;
+	uint64_t sq = 0;
+#ifdef __SSE2__
+	__m128i acc = _mm_setzero_si128(), floorv = _mm_setzero_si128();
+#else
+	int32_t acc[4] = {0};
+#endif
+
+	/* the list ends in FUSE_AHEAD readable slots (see extract_fused) */
+	for (k = 0; k < FUSE_AHEAD; k++) {
+		__builtin_prefetch(o->w4 + (size_t)o->slot[k] * 4);
+		__builtin_prefetch(cnt + o->slot[k]);
+	}
+	for (k = 0; k < o->n; k++) {
+		uint32_t slot = o->slot[k], c, ahead = o->slot[k + FUSE_AHEAD];
+		int16_t w[4];
+		int any;
+
+		__builtin_prefetch(o->w4 + (size_t)ahead * 4);
+		__builtin_prefetch(cnt + ahead);
+		c = cnt[slot];
+
+		cnt[slot] = (uint8_t)(c + (c < 255));
+		sq += tf_dsq[c];
+#ifdef __SSE2__
+		{
+			__m128i x = _mm_loadl_epi64((const __m128i *)(const void *)(o->w4 + (size_t)slot * 4));
+			/* (x_i, 0) pairs times (dq, 0) pairs: four int32 products */
+			acc = _mm_add_epi32(acc, _mm_madd_epi16(_mm_unpacklo_epi16(x, _mm_setzero_si128()),
+								_mm_set1_epi32(tf_dq[c])));
+			/* a repeat was listed or refused at its first occurrence */
+			any = _mm_movemask_epi8(_mm_cmpgt_epi16(x, floorv)) & (c ? 0 : 0xFF);
+			if (__builtin_expect(any != 0, 0)) {
+				_mm_storel_epi64((__m128i *)(void *)w, x);
+				fuse_top(out, slot, w, o->org[k], s, tv);
+				floorv = _mm_loadl_epi64((const __m128i *)(const void *)out->floor);
+			}
+		}
+#else
+		{
+			uint32_t l;
+			any = 0;
+			memcpy(w, o->w4 + (size_t)slot * 4, sizeof w);
+			for (l = 0; l < 4; l++) {
+				acc[l] += (int32_t)w[l] * tf_dq[c];
+				any |= w[l] > out->floor[l];
+			}
+			if (any && !c)
+				fuse_top(out, slot, w, o->org[k], s, tv);
+		}
+#endif
+	}
+	/* every counted slot back to zero */
+	for (k = 0; k < o->n; k++)
+		cnt[o->slot[k]] = 0;
+#ifdef __SSE2__
+	_mm_storeu_si128((__m128i *)(void *)out->sum, acc);
+#else
+	memcpy(out->sum, acc, sizeof acc);
+#endif
+	*sqp = sq;
+}
+
+static int extract_fused(const feat_spec *spec, const text_view *tv, const schar *s,
+			 uint32_t m, raqib_arena *a, feat_vec *out)
+{
+	feat_fused *ff = raqib_arena_alloc(a, sizeof *ff);
+	feat *f = raqib_arena_alloc(a, FEAT_NDENSE * sizeof *f);
+	occ_list o;
+	uint32_t i, cmin = spec->char_min, cmax = spec->char_max;
+	uint64_t sq;
+
+	if (!ff || !f)
+		return RAQIB_ENOMEM;
+	pthread_once(&tf_once, tf_steps_init);
+	if (!tls_cnt) {
+		tls_cnt = calloc(1, (size_t)1 << FUSE_MAX_BITS);
+		if (!tls_cnt)
+			return RAQIB_ENOMEM;
+		if (cnt_key_ok)
+			(void)pthread_setspecific(cnt_key, tls_cnt);
+	}
+	memset(ff, 0, sizeof *ff);
+	o.slot = tls_occ;
+	o.org = tls_org;
+	o.w4 = spec->lanes4;
+	o.cnt = tls_cnt;
+	o.mask = (1u << spec->hash_bits) - 1;
+	o.n = 0;
+	if (spec->flags & FEAT_CHARS) {
+		/* the specs worth a specialised loop; any other is correct too */
+		if (cmin == 2 && cmax == 4)
+			occ_chars(&o, s, m, 2, 4);
+		else if (cmin == 3 && cmax == 5)
+			occ_chars(&o, s, m, 3, 5);
+		else if (cmin == 2 && cmax == 5)
+			occ_chars(&o, s, m, 2, 5);
+		else
+			occ_chars(&o, s, m, cmin, cmax);
+	}
+	if ((spec->flags & FEAT_WORDS) && spec->word_max >= 1)
+		occ_words(&o, spec, tv);
+	/* slot 16 is as good as any to prefetch past the end */
+	for (i = 0; i < FUSE_AHEAD; i++)
+		o.slot[o.n + i] = FEAT_NDENSE;
+	fuse_score(&o, s, tv, ff, &sq);
+	out->f = f;
+	out->n = (spec->flags & FEAT_DENSE) ? add_dense(tv, f) : 0;
+	out->unit = sq ? (float)(1.0 / sqrt((double)sq)) : 0.0f;
+	out->fused = ff;
+	return 0;
+}
+
 int feat_extract(const feat_spec *spec, const text_view *tv, raqib_arena *a,
 		 feat_vec *out, raqib_err *err)
 {
@@ -314,6 +620,8 @@ int feat_extract(const feat_spec *spec, const text_view *tv, raqib_arena *a,
 
 	out->f = NULL;
 	out->n = 0;
+	out->unit = 0.0f;
+	out->fused = NULL;
 	rc = feat_spec_check(spec, err);
 	if (rc)
 		return rc;
@@ -332,6 +640,12 @@ int feat_extract(const feat_spec *spec, const text_view *tv, raqib_arena *a,
 	}
 	if (spec->flags & FEAT_WORDS)
 		nmax += tv->ntok * (uint32_t)(spec->word_max ? spec->word_max : 1);
+	if ((spec->flags & FEAT_TF) && spec->lanes4 && nmax <= FUSE_MAX_OCC &&
+	    spec->hash_bits <= FUSE_MAX_BITS) {
+		if (extract_fused(spec, tv, s, m, a, out))
+			goto nomem;
+		return 0;
+	}
 
 	/* Load factor under 1/4: a probe that runs on past its first cell
 	 * costs a branch misprediction, which matters more than the table's
@@ -347,6 +661,7 @@ int feat_extract(const feat_spec *spec, const text_view *tv, raqib_arena *a,
 	t.range_mask = (1u << spec->hash_bits) - 1;
 	t.pf = spec->prefetch;
 	t.pf_shift = spec->prefetch_shift;
+	t.tf = (spec->flags & FEAT_TF) != 0;
 	if (t.mask < TLS_CELLS)
 		t.cell = tls_cell; /* all zeros: every use clears what it set */
 	else
@@ -361,6 +676,26 @@ int feat_extract(const feat_spec *spec, const text_view *tv, raqib_arena *a,
 	if ((spec->flags & FEAT_WORDS) && spec->word_max >= 1)
 		add_words(spec, &t, tv);
 
+	if (t.tf) {
+		/* FEAT_TF: q(count) / sqrt(sum of q^2), q from tf_q (no saturation
+		 * below 255) */
+		uint64_t sq = 0;
+		float unit;
+		for (n = 0; n < t.used; n++) {
+			uint32_t cell, c;
+			memcpy(&cell, &f[n].val, sizeof cell);
+			c = (uint32_t)(t.cell[cell] >> 32);
+			t.cell[cell] = 0;
+			c = tf_q[c < 255 ? c : 255];
+			sq += (uint64_t)c * c;
+			f[n].val = (float)c;
+		}
+		unit = sq ? (float)(1.0 / sqrt((double)sq)) : 0.0f;
+		for (n = 0; n < t.used; n++)
+			f[n].val *= unit;
+		out->unit = unit;
+		goto dense;
+	}
 	for (n = 0; n < t.used; n++) {
 		uint32_t cell, c;
 		float v;
@@ -386,6 +721,7 @@ int feat_extract(const feat_spec *spec, const text_view *tv, raqib_arena *a,
 		for (i = 0; i < n; i++)
 			f[i].val *= inv;
 	}
+dense:
 	if (spec->flags & FEAT_DENSE)
 		n += add_dense(tv, f + n);
 
@@ -394,6 +730,11 @@ int feat_extract(const feat_spec *spec, const text_view *tv, raqib_arena *a,
 	return 0;
 nomem:
 	return raqib_err_set(err, RAQIB_ENOMEM, "features: out of memory");
+}
+
+uint32_t feat_tf_q(const feat_vec *v, const feat *f)
+{
+	return v->unit > 0.0f ? (uint32_t)lrint((double)f->val / (double)v->unit) : 0;
 }
 
 static int cmp_feat(const void *a, const void *b)

@@ -35,6 +35,14 @@ enum {
 	FEAT_CHARS = 1, /* character n-grams */
 	FEAT_WORDS = 2, /* word n-grams */
 	FEAT_DENSE = 4, /* dense signals in slots [0, FEAT_NDENSE) */
+	/* Integer values: a hashed feature counted c times has the value
+	 * q(c) x unit, q(c) = round(16 (1 + ln c)) (c capped at 255), unit =
+	 * 1 / sqrt(sum of q^2) (so still log-scaled and L2-normalised; the
+	 * slots are the same as without the flag). A margin's hashed
+	 * part is scale x unit x an exact integer sum, which the engine
+	 * computes while it hashes, with no merge table and no spans (see
+	 * feat_spec.lanes4). */
+	FEAT_TF = 8,
 };
 
 /* Dense slots. */
@@ -67,6 +75,12 @@ typedef struct feat_spec {
 	 * fills it in the set's spec. */
 	const void *prefetch;
 	uint8_t prefetch_shift;
+	/* Optional, FEAT_TF only, not part of the identity: a table of four
+	 * int16 weights per slot (model_set_new() fills it in). feat_extract()
+	 * then scores while it hashes, in one pass over the occurrences: the
+	 * vector it returns holds only the dense entries, and `fused` the four
+	 * integer sums and each lane's strongest n-grams. */
+	const int16_t *lanes4;
 } feat_spec;
 
 /* The spec the shipped models use: 2^20 slots, chars 2-5, words 1-2, dense.
@@ -83,15 +97,40 @@ typedef struct feat {
 	uint32_t start, end;  /* folded cp range of the first occurrence */
 } feat;
 
+/* Strongest n-grams per lane kept by the fused pass (>= the engine's
+ * explanation size). */
+#define FEAT_TOPK 8
+
+typedef struct feat_top {
+	int16_t w;            /* the lane's int16 weight (> 0) */
+	uint32_t idx, start, end;
+} feat_top;
+
+/* What the fused FEAT_TF pass computed (see feat_spec.lanes4). */
+typedef struct feat_fused {
+	int32_t sum[4];       /* each lane's sum of weight x q(count) */
+	uint32_t ntop[4];
+	feat_top top[4][FEAT_TOPK]; /* by weight, decreasing; ties: first seen */
+	int16_t floor[4];     /* the weight a new top entry must exceed */
+} feat_fused;
+
 typedef struct feat_vec {
 	feat *f;      /* distinct slots, in no particular order */
 	uint32_t n;
+	/* FEAT_TF: 1 / sqrt(sum of q^2), 0 when there is no hashed feature
+	 * (and for other specs). A hashed entry's val is q(count) x unit. */
+	float unit;
+	/* Fused pass only: f then holds the dense entries alone. */
+	const feat_fused *fused;
 } feat_vec;
 
 /* Extracts the features of `tv` into `out`; memory from `a`.
  * Returns 0 or RAQIB_ENOMEM / RAQIB_EARG. */
 int feat_extract(const feat_spec *spec, const text_view *tv, raqib_arena *a,
 		 feat_vec *out, raqib_err *err);
+
+/* FEAT_TF: a hashed entry's integer value q(count) (val = q x unit). */
+uint32_t feat_tf_q(const feat_vec *v, const feat *f);
 
 /* Sorts entries by slot (liblinear wants increasing indices). */
 void feat_sort(feat_vec *v);

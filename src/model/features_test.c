@@ -178,6 +178,40 @@ static void test_empty(void **state)
 	assert_int_equal(v.n, 0);
 }
 
+/* FEAT_TF: integer values q(c) = round(16 (1 + ln c)), the hashed part
+ * L2-normalised by unit, and an accepted flag. */
+static void test_tf_values(void **state)
+{
+	const char *txt = "كلا كلا كلا كلا نعم";
+	feat_spec spec;
+	text_view tv;
+	feat_vec v;
+	raqib_err err;
+	double norm = 0.0;
+	uint32_t i, q4 = 0, q1 = 0;
+
+	(void)state;
+	feat_spec_default(&spec);
+	spec.flags |= FEAT_TF;
+	assert_int_equal(feat_spec_check(&spec, &err), 0);
+	assert_int_equal(text_normalize(&tv, arena, txt, strlen(txt), &err), 0);
+	assert_int_equal(feat_extract(&spec, &tv, arena, &v, &err), 0);
+	assert_null(v.fused); /* no lanes4: the merged vector */
+	assert_true(v.unit > 0.0f);
+	for (i = 0; i < v.n; i++) {
+		uint32_t q;
+		if (v.f[i].end == 0) /* dense */
+			continue;
+		q = feat_tf_q(&v, &v.f[i]);
+		assert_true(q == 16 || q == 27 || q == 34 || q == 38); /* counts 1 to 4 */
+		q4 += q == 38; /* "كلا" and its n-grams: 4 times */
+		q1 += q == 16;
+		norm += (double)v.f[i].val * v.f[i].val;
+	}
+	assert_true(q4 > 0 && q1 > 0);
+	assert_true(fabs(norm - 1.0) < 1e-5);
+}
+
 static void test_spec_check(void **state)
 {
 	feat_spec s, d;
@@ -369,6 +403,7 @@ int main(void)
 		cmocka_unit_test(test_table_reuse),
 		cmocka_unit_test(test_count_saturates),
 		cmocka_unit_test(test_prefetch_hint),
+		cmocka_unit_test(test_tf_values),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

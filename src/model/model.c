@@ -44,6 +44,7 @@ struct lin_model {
 	const int16_t *lane_w;
 	uint32_t lane_stride;
 	const struct model_set *lane_owner;
+	const int16_t *lane_owner_w; /* the set's table: lane = lane_w - it */
 };
 
 /* ---- image ----------------------------------------------------------- */
@@ -270,10 +271,46 @@ float model_threshold(const lin_model *m) { return m->threshold; }
 
 /* ---- scoring --------------------------------------------------------- */
 
+/*
+ * FEAT_TF: the hashed part is an exact integer, sum of weight x q(count)
+ * (the fused pass adds weight x the step of q per occurrence: the same
+ * number), then scaled by the vector's unit; the dense entries follow in
+ * order.
+ * Any path that computes it this way gets the same bits.
+ */
+static double tf_sum(const int16_t *w, size_t stride, uint32_t nw, const feat_vec *v,
+		     int64_t hashed)
+{
+	double s;
+	uint32_t i;
+
+	if (!v->fused)
+		for (i = 0; i < v->n; i++)
+			if (v->f[i].idx >= FEAT_NDENSE && v->f[i].idx < nw)
+				hashed += (int64_t)w[(size_t)v->f[i].idx * stride] *
+					  feat_tf_q(v, &v->f[i]);
+	s = (double)hashed * (double)v->unit;
+	for (i = 0; i < v->n; i++)
+		if (v->f[i].idx < FEAT_NDENSE)
+			s += (double)w[(size_t)v->f[i].idx * stride] * v->f[i].val;
+	return s;
+}
+
 double model_margin(const lin_model *m, const feat_vec *v)
 {
 	double s = 0.0;
 	uint32_t i;
+
+	if (m->spec.flags & FEAT_TF) {
+		int64_t h = 0;
+		if (v->fused) {
+			/* only a set's lane can have produced it */
+			if (!m->lane_w)
+				return m->bias;
+			h = v->fused->sum[m->lane_w - m->lane_owner_w];
+		}
+		return tf_sum(m->w, 1, m->nw, v, h) * m->scale + m->bias;
+	}
 
 	for (i = 0; i < v->n; i++)
 		if (v->f[i].idx < m->nw)
@@ -331,9 +368,89 @@ static size_t explain_w(const int16_t *w, size_t stride, uint32_t nw, float scal
 	return n;
 }
 
+/*
+ * FEAT_TF: a hashed n-gram's contribution is its weight x scale x unit
+ * (per occurrence), so the strongest are those with the largest int16
+ * weight, ties in first-occurrence order: exactly what the fused pass
+ * keeps (feat_fused.top), and what is recomputed here from a merged
+ * vector. The dense entries are then merged by contribution.
+ */
+static size_t explain_tf(const lin_model *m, const feat_vec *v, model_contrib *out,
+			 size_t top_k)
+{
+	feat_top tops[FEAT_TOPK];
+	const feat_top *top = tops;
+	const int16_t *w = m->lane_w ? m->lane_w : m->w;
+	size_t stride = m->lane_w ? m->lane_stride : 1, n = 0, k, j;
+	float floor = 0.0f;
+	uint32_t i;
+
+	if (!top_k)
+		return 0;
+	if (top_k > FEAT_TOPK)
+		top_k = FEAT_TOPK;
+	if (v->fused) {
+		size_t lane;
+		if (!m->lane_w)
+			return 0;
+		lane = (size_t)(m->lane_w - m->lane_owner_w);
+		top = v->fused->top[lane];
+		k = v->fused->ntop[lane];
+	} else {
+		int16_t fl = 0;
+		k = 0;
+		for (i = 0; i < v->n; i++) {
+			const feat *f = &v->f[i];
+			int16_t x;
+			if (f->idx < FEAT_NDENSE || f->idx >= m->nw)
+				continue;
+			x = w[(size_t)f->idx * stride];
+			if (!(x > fl))
+				continue;
+			j = k < FEAT_TOPK ? k++ : k - 1;
+			while (j > 0 && tops[j - 1].w < x) {
+				tops[j] = tops[j - 1];
+				j--;
+			}
+			tops[j] = (feat_top){x, f->idx, f->start, f->end};
+			if (k == FEAT_TOPK)
+				fl = tops[k - 1].w;
+		}
+	}
+	for (j = 0; j < k && n < top_k; j++) {
+		out[n].idx = top[j].idx;
+		out[n].contrib = (float)top[j].w * m->scale * v->unit;
+		out[n].start = top[j].start;
+		out[n].end = top[j].end;
+		n++;
+	}
+	if (n == top_k)
+		floor = out[n - 1].contrib;
+	for (i = 0; i < v->n; i++) {
+		const feat *f = &v->f[i];
+		float c;
+		if (f->idx >= FEAT_NDENSE)
+			continue;
+		c = (float)w[(size_t)f->idx * stride] * m->scale * f->val;
+		if (!(c > floor))
+			continue;
+		j = n < top_k ? n++ : n - 1;
+		while (j > 0 && out[j - 1].contrib < c) {
+			out[j] = out[j - 1];
+			j--;
+		}
+		out[j] = (model_contrib){f->idx, c, 0, 0};
+		if (n == top_k)
+			floor = out[n - 1].contrib;
+	}
+	return n;
+}
+
 size_t model_explain(const lin_model *m, const feat_vec *v, model_contrib *out,
 		     size_t top_k)
 {
+	if (m->spec.flags & FEAT_TF)
+		return explain_tf(m, v, out, top_k);
 	if (m->lane_w)
 		return explain_w(m->lane_w, m->lane_stride, m->nw, m->scale, v, out, top_k);
 	return explain_w(m->w, 1, m->nw, m->scale, v, out, top_k);
@@ -407,6 +524,9 @@ int model_set_new(const lin_model *const *models, const char *const *names, size
 	/* feat_extract() prefetches each new slot's row of this table */
 	s->spec.prefetch = s->w;
 	s->spec.prefetch_shift = s->lanes == 4 ? 3 : 4;
+	/* FEAT_TF with four lanes: feat_extract() scores as it hashes */
+	if ((s->spec.flags & FEAT_TF) && s->lanes == 4)
+		s->spec.lanes4 = s->w;
 	for (j = 0; j < n; j++) {
 		const int16_t *w = models[j]->w;
 		int16_t *d = s->w + j;
@@ -419,6 +539,7 @@ int model_set_new(const lin_model *const *models, const char *const *names, size
 		mm->lane_w = d;
 		mm->lane_stride = s->lanes;
 		mm->lane_owner = s;
+		mm->lane_owner_w = s->w;
 	}
 	*out = s;
 	return 0;
@@ -438,6 +559,7 @@ void model_set_free(model_set *s)
 		if (mm && mm->lane_owner == s) {
 			mm->lane_w = NULL;
 			mm->lane_owner = NULL;
+			mm->lane_owner_w = NULL;
 		}
 	}
 	if (s->map)
@@ -517,7 +639,11 @@ void model_set_probs(const model_set *s, const feat_vec *v, double *prob)
 	double acc[MODEL_SET_MAX] = {0};
 	uint32_t i, j;
 
-	if (s->lanes == 4) {
+	if (s->spec.flags & FEAT_TF) {
+		for (j = 0; j < s->n; j++)
+			acc[j] = tf_sum(s->w + j, s->lanes, s->nw, v,
+					v->fused ? v->fused->sum[j] : 0);
+	} else if (s->lanes == 4) {
 		probs4(s->w, s->nw, v, acc);
 	} else {
 		for (i = 0; i < v->n; i++) {

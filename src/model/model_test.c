@@ -400,6 +400,113 @@ static void test_model_set_refuses_mixed_specs(void **state)
 	model_dataset_free(d);
 }
 
+/* FEAT_TF: the fused pass of a four-model set (feat_spec.lanes4) gives
+ * each model's probability and explanation bit for bit as the merged
+ * vector does, on the fixture's texts and on one too long to fuse. */
+static lin_model *train_tf(double C)
+{
+	feat_spec spec;
+	model_dataset *d;
+	model_train_opts o = {"insult", C, true, 0, 0};
+	lin_model *m = NULL;
+	raqib_err err;
+	load_ctx c;
+
+	feat_spec_default(&spec);
+	spec.hash_bits = 16;
+	spec.flags |= FEAT_TF;
+	d = model_dataset_new(&spec);
+	assert_non_null(d);
+	c.d = d;
+	c.lines = 0;
+	assert_int_equal(model_tsv_read(FIXTURE, add_row, &c, &err), 0);
+	assert_int_equal(model_train(d, NULL, &o, &m, NULL, &err), 0);
+	model_dataset_free(d);
+	return m;
+}
+
+typedef struct tf_ctx {
+	const lin_model *const *ms;
+	model_set *set;
+	uint32_t n, fused;
+} tf_ctx;
+
+static void check_tf_text(tf_ctx *c, const char *text, size_t len)
+{
+	double ps[MODEL_SET_MAX];
+	model_contrib a[FEAT_TOPK], b[FEAT_TOPK];
+	text_view tv;
+	feat_vec fv, cv;
+	feat_spec plain = *model_spec(c->ms[0]);
+	raqib_err err;
+	uint32_t j;
+
+	raqib_arena_reset(arena);
+	assert_int_equal(text_normalize(&tv, arena, text, len, &err), 0);
+	assert_int_equal(feat_extract(model_set_spec(c->set), &tv, arena, &fv, &err), 0);
+	assert_int_equal(feat_extract(&plain, &tv, arena, &cv, &err), 0);
+	assert_null(cv.fused);
+	c->fused += fv.fused != NULL;
+	assert_true(fv.unit == cv.unit);
+	model_set_probs(c->set, &fv, ps);
+	for (j = 0; j < 4; j++) {
+		double p = model_prob(c->ms[j], &cv);
+		size_t na = model_explain(c->ms[j], &cv, a, FEAT_TOPK);
+		size_t nb = model_explain(c->ms[j], &fv, b, FEAT_TOPK);
+		assert_memory_equal(&ps[j], &p, sizeof p);
+		p = model_prob(c->ms[j], &fv);
+		assert_memory_equal(&ps[j], &p, sizeof p);
+		assert_int_equal(na, nb);
+		assert_memory_equal(a, b, na * sizeof *a);
+	}
+	c->n++;
+}
+
+static int tf_row(void *ctx, const model_tsv_row *r, raqib_err *err)
+{
+	(void)err;
+	check_tf_text(ctx, r->text, r->len);
+	return 0;
+}
+
+static void test_tf_fused(void **state)
+{
+	lin_model *m[4] = {train_tf(1.0), train_tf(8.0), train_tf(0.25), train_tf(32.0)};
+	const lin_model *ms[4] = {m[0], m[1], m[2], m[3]};
+	tf_ctx c = {ms, NULL, 0, 0};
+	raqib_buf long_text;
+	raqib_err err;
+	uint32_t j;
+	double p0, p1;
+
+	(void)state;
+	for (j = 0; j < 4; j++)
+		assert_non_null(m[j]);
+	/* other C, other weights: a lane mix-up shows */
+	p0 = prob_of(m[0], "المهندس حمار", &(feat_vec){0}, &(text_view){0});
+	p1 = prob_of(m[1], "المهندس حمار", &(feat_vec){0}, &(text_view){0});
+	assert_true(p0 != p1);
+	assert_int_equal(model_set_new(ms, NULL, 4, &c.set, &err), 0);
+	assert_non_null(model_set_spec(c.set)->lanes4);
+	assert_int_equal(model_tsv_read(FIXTURE, tf_row, &c, &err), 0);
+	assert_int_equal(c.n, 80);
+	assert_int_equal(c.fused, 80);
+	/* repeats (counts above 1, and above 255), then too long to fuse */
+	raqib_buf_init(&long_text, 1 << 20);
+	for (j = 0; j < 600; j++)
+		assert_int_equal(raqib_buf_adds(&long_text, "ه"), 0);
+	check_tf_text(&c, long_text.data, long_text.len);
+	assert_int_equal(c.fused, 81);
+	for (j = 0; j < 1200; j++)
+		assert_int_equal(raqib_buf_adds(&long_text, "يا حمار يا غبي "), 0);
+	check_tf_text(&c, long_text.data, long_text.len);
+	assert_int_equal(c.fused, 81);
+	raqib_buf_free(&long_text);
+	model_set_free(c.set);
+	for (j = 0; j < 4; j++)
+		model_free(m[j]);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -413,6 +520,7 @@ int main(void)
 		cmocka_unit_test(test_tsv),
 		cmocka_unit_test(test_model_set),
 		cmocka_unit_test(test_model_set_refuses_mixed_specs),
+		cmocka_unit_test(test_tf_fused),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
