@@ -871,8 +871,12 @@ int raqib_server_start(const raqib_server_conf *conf, const raqib_engine *eng,
 	atomic_init(&s->inflight, 0);
 	threads = conf->threads;
 	if (!threads) {
+		/* A post holds its worker until the group commit has synced it,
+		 * so more workers than CPUs let more posts share one fsync
+		 * (make bench-http, 2 CPUs: 2 workers 2,071 accepted posts/s,
+		 * 8 workers 4,775/s; page views 104 % and 78 % of nginx). */
 		long n = sysconf(_SC_NPROCESSORS_ONLN);
-		threads = n > 0 ? (unsigned)n : 2;
+		threads = 4 * (n > 0 ? (unsigned)n : 1);
 		if (threads > 64)
 			threads = 64;
 	}

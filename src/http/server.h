@@ -21,7 +21,7 @@ typedef struct raqib_server_conf {
 	/* [server] */
 	char listen[256];            /* "HOST:PORT", "[v6]:PORT"; port 0 = any free */
 	char db[1024];               /* SQLite file */
-	unsigned threads;            /* MHD thread pool; 0 = one per CPU */
+	unsigned threads;            /* MHD thread pool; 0 = four per CPU */
 	unsigned max_connections;
 	unsigned per_ip_connections; /* 0 = no per-address limit */
 	unsigned connection_timeout; /* seconds of inactivity */
