@@ -99,8 +99,8 @@ mv "$table" "$OUT/models.md"
 # rule|news threshold (0 = the model's own)|file suffix
 NEWS='insult|0.55|newstest
 dialect|0.5|newstest
-hate|0.6|newstest
-hate|0.6|test
+hate|0.65|newstest
+hate|0.65|test
 foreign|0|newstest'
 # news_cell JSON RULE: "P / R, held k / n" from a `raqib eval` line
 news_cell() {

@@ -696,267 +696,43 @@ static void quiet(const char *s)
 	(void)s;
 }
 
-static void put_u32(unsigned char *p, uint32_t v) { memcpy(p, &v, 4); }
-static void put_u64(unsigned char *p, uint64_t v) { memcpy(p, &v, 8); }
-static void put_f32(unsigned char *p, float v) { memcpy(p, &v, 4); }
-
-static uint64_t fnv64(uint64_t h, const unsigned char *p, size_t n)
+/* Calibrates m on dev and sets its threshold, as model_train() does. */
+static int nb_tune(lin_model *m, const fset *dv, double min_precision, model_train_info *info)
 {
-	size_t i;
-	for (i = 0; i < n; i++) {
-		h ^= p[i];
-		h *= 1099511628211ull;
-	}
-	return h;
-}
-
-static void seal(unsigned char *img, size_t len)
-{
-	uint64_t h = fnv64(14695981039346656037ull, img, 96);
-	put_u64(img + 96, fnv64(h, img + MODEL_HEADER_SIZE, len - MODEL_HEADER_SIZE));
-}
-
-/* A model image from weights w[0..nw) and bias b, quantised as model.c
- * does (int16, scale = max |w| / 32767); calibration a=1 b=0, threshold .5. */
-static unsigned char *nb_image(const feat_spec *spec, const char *rule, const double *w,
-			       double b, size_t *len)
-{
-	uint32_t nw = 1u << spec->hash_bits, i;
-	unsigned char *img;
-	int16_t *q;
-	double maxabs = 0.0, scale;
-
-	*len = MODEL_HEADER_SIZE + (size_t)nw * 2;
-	if (!(img = calloc(1, *len)))
-		return NULL;
-	q = (int16_t *)(void *)(img + MODEL_HEADER_SIZE);
-	for (i = 0; i < nw; i++)
-		maxabs = fmax(maxabs, fabs(w[i]));
-	scale = maxabs > 0.0 ? maxabs / 32767.0 : 1.0;
-	for (i = 0; i < nw; i++)
-		q[i] = (int16_t)lrint(w[i] / scale);
-	memcpy(img, MODEL_MAGIC, 8);
-	put_u32(img + 8, MODEL_VERSION);
-	put_u32(img + 12, MODEL_HEADER_SIZE);
-	put_u32(img + 16, FEAT_VERSION);
-	img[20] = spec->hash_bits;
-	img[21] = spec->char_min;
-	img[22] = spec->char_max;
-	img[23] = spec->word_max;
-	put_u32(img + 24, spec->flags);
-	put_u32(img + 28, 1); /* dense int16 */
-	memcpy(img + 32, rule, strlen(rule));
-	put_f32(img + 64, (float)b);
-	put_f32(img + 68, (float)scale);
-	put_f32(img + 72, 0.5f);
-	put_f32(img + 76, 1.0f);
-	put_f32(img + 80, 0.0f);
-	put_u32(img + 84, nw);
-	put_u64(img + 88, (uint64_t)nw * 2);
-	seal(img, *len);
-	return img;
-}
-
-static struct model *lr_fit(const struct problem *p, double C, const double *wt, double eps,
-			    double *init, double *sign)
-{
-	struct parameter par;
-	int labels[2] = {1, -1};
-	double weights[2] = {wt[0], wt[1]};
-	struct model *lm;
-
-	memset(&par, 0, sizeof par);
-	par.solver_type = L2R_LR;
-	par.C = C;
-	par.eps = eps;
-	par.nr_weight = 2;
-	par.weight_label = labels;
-	par.weight = weights;
-	par.init_sol = init;
-	if (check_parameter(p, &par))
-		return NULL;
-	srand(1); /* liblinear's solvers may shuffle with rand() */
-	lm = train(p, &par);
-	if (lm)
-		*sign = lm->label[0] == 1 ? 1.0 : -1.0;
-	return lm;
-}
-
-/* Platt scaling as model_train() does it: liblinear on (margin, 1). */
-static int nb_platt(const double *margin, const double *y, size_t n, double *a, double *b)
-{
-	struct feature_node *nodes = malloc((n ? n : 1) * 3 * sizeof *nodes);
-	struct feature_node **x = malloc((n ? n : 1) * sizeof *x);
-	double wt[2] = {1.0, 1.0}, sign = 1.0;
-	struct model *lm = NULL;
-	struct problem p;
-	size_t i;
-
-	*a = 1.0;
-	*b = 0.0;
-	if (!nodes || !x) {
-		free(nodes);
-		free(x);
-		return -1;
-	}
-	for (i = 0; i < n; i++) {
-		nodes[3 * i] = (struct feature_node){1, margin[i]};
-		nodes[3 * i + 1] = (struct feature_node){2, 1.0};
-		nodes[3 * i + 2] = (struct feature_node){-1, 0.0};
-		x[i] = &nodes[3 * i];
-	}
-	p.l = (int)n;
-	p.n = 2;
-	p.y = (double *)(uintptr_t)y;
-	p.x = x;
-	p.bias = -1;
-	lm = lr_fit(&p, 1000.0, wt, 1e-4, NULL, &sign);
-	if (lm && lm->nr_class == 2 && isfinite(lm->w[0]) && lm->w[0] * sign > 0) {
-		*a = sign * lm->w[0];
-		*b = sign * lm->w[1];
-	}
-	if (lm)
-		free_and_destroy_model(&lm);
-	free(nodes);
-	free(x);
-	return 0;
-}
-
-typedef struct scored {
-	double p;
-	bool pos;
-} scored;
-
-static int cmp_scored_desc(const void *a, const void *b)
-{
-	const scored *x = a, *y = b;
-	if (x->p != y->p)
-		return x->p < y->p ? 1 : -1;
-	return (int)x->pos - (int)y->pos; /* ties: negatives first (pessimistic) */
-}
-
-static double f1(double tp, double fp, double fn)
-{
-	return tp > 0 ? 2 * tp / (2 * tp + fp + fn) : 0.0;
-}
-
-/* model_train()'s threshold rule: the cut maximising dev macro-F1, or the
- * lowest reaching min_precision. Returns macro-F1 at the cut. */
-static double nb_threshold(scored *s, size_t n, double min_precision, double *thr,
-			   double *prec, double *rec)
-{
-	size_t k, npos = 0, tp = 0, best_k = 0, prec_k = SIZE_MAX;
-	double best = -1.0, fp, fn, tn;
-
-	for (k = 0; k < n; k++)
-		npos += s[k].pos;
-	qsort(s, n, sizeof *s, cmp_scored_desc);
-	for (k = 0; k <= n; k++) {
-		double mf;
-		if (k > 0)
-			tp += s[k - 1].pos;
-		if (k < n && k > 0 && s[k].p == s[k - 1].p)
-			continue;
-		fp = (double)(k - tp);
-		fn = (double)(npos - tp);
-		tn = (double)(n - k) - fn;
-		mf = (f1((double)tp, fp, fn) + f1(tn, fn, fp)) / 2;
-		if (mf > best) {
-			best = mf;
-			best_k = k;
-		}
-		if (k > 0 && min_precision > 0 && (double)tp >= min_precision * (double)k)
-			prec_k = k;
-	}
-	if (min_precision > 0 && prec_k != SIZE_MAX)
-		best_k = prec_k;
-	if (best_k == 0)
-		*thr = n ? fmin(1.0, s[0].p + 1e-6) : 0.5;
-	else if (best_k == n)
-		*thr = s[n - 1].p;
-	else
-		*thr = (s[best_k - 1].p + s[best_k].p) / 2;
-	tp = 0;
-	for (k = 0; k < best_k; k++)
-		tp += s[k].pos;
-	*prec = best_k ? (double)tp / (double)best_k : 0.0;
-	*rec = npos ? (double)tp / (double)npos : 0.0;
-	fp = (double)(best_k - tp);
-	fn = (double)(npos - tp);
-	tn = (double)(n - best_k) - fn;
-	return (f1((double)tp, fp, fn) + f1(tn, fn, fp)) / 2;
-}
-
-/* Calibrates the image on dev and sets its threshold (in place). */
-static int nb_tune(unsigned char *img, size_t len, const fset *dv, double min_precision,
-		   model_train_info *info)
-{
-	const int16_t *q = (const int16_t *)(const void *)(img + MODEL_HEADER_SIZE);
-	uint32_t nw = (uint32_t)((len - MODEL_HEADER_SIZE) / 2);
 	double *margin = malloc((dv->n ? dv->n : 1) * sizeof *margin);
-	scored *s = malloc((dv->n ? dv->n : 1) * sizeof *s);
-	float bias, scale;
-	double a, b, thr, prec, rec;
 	size_t i;
+	int rc;
 
-	if (!margin || !s)
-		goto oom;
-	memcpy(&bias, img + 64, 4);
-	memcpy(&scale, img + 68, 4);
-	for (i = 0; i < dv->n; i++) {
-		const struct feature_node *x;
-		double m = 0.0;
-		for (x = dv->nodes + dv->off[i]; x->index != -1; x++)
-			if ((uint32_t)x->index <= nw)
-				m += (double)q[x->index - 1] * x->value;
-		margin[i] = m * scale + bias;
-	}
-	if (nb_platt(margin, dv->y, dv->n, &a, &b))
-		goto oom;
-	for (i = 0; i < dv->n; i++) {
-		s[i].p = 1.0 / (1.0 + exp(-(a * margin[i] + b)));
-		s[i].pos = dv->y[i] > 0;
-	}
-	info->dev_macro_f1 = nb_threshold(s, dv->n, min_precision, &thr, &prec, &rec);
-	info->dev_precision = prec;
-	info->dev_recall = rec;
-	info->threshold = thr;
-	info->platt_a = a;
-	info->platt_b = b;
-	put_f32(img + 72, (float)thr);
-	put_f32(img + 76, (float)a);
-	put_f32(img + 80, (float)b);
-	seal(img, len);
+	if (!margin)
+		return -1;
+	for (i = 0; i < dv->n; i++)
+		margin[i] = model_margin_nodes(m, dv->nodes + dv->off[i]);
+	rc = model_calibrate(m, margin, dv->y, (uint32_t)dv->n, min_precision, info);
 	free(margin);
-	free(s);
-	return 0;
-oom:
-	free(margin);
-	free(s);
-	return -1;
+	return rc ? -1 : 0;
 }
 
 static const double NB_GRID[] = {0.5, 1, 2, 4, 8, 16, 32, 64, 128};
 
 /*
- * Fits NB-LR on tr (dv may be NULL) and returns the best image of the grid
- * in *img (the caller frees it after the model made from it).
+ * Fits NB-LR on tr (dv may be NULL) and returns the best model of the grid
+ * in *best.
  */
 static int nb_fit(const fset *tr, const fset *dv, const train_opts *o, const feat_spec *spec,
-		  unsigned char **img, size_t *len, model_train_info *info)
+		  lin_model **best, model_train_info *info)
 {
 	uint32_t nw = 1u << spec->hash_bits, j;
 	size_t nl = 0, i, k, ng;
 	double *r = malloc(2 * ((size_t)nw + 1) * sizeof *r);
 	double *warm = calloc((size_t)nw + 1, sizeof *warm);
-	double *w = malloc((size_t)nw * sizeof *w);
+	double *w = malloc(((size_t)nw + 1) * sizeof *w);
 	struct feature_node *xs = malloc((tr->nn ? tr->nn : 1) * sizeof *xs);
 	struct feature_node **x = NULL;
 	double *y = NULL, wt[2] = {1.0, 1.0}, npos = 0;
 	struct problem p;
 	int rc = -1;
 
-	*img = NULL;
+	*best = NULL;
 	for (i = 0; i < tr->n; i++)
 		nl += tr->rep[i];
 	x = malloc((nl ? nl : 1) * sizeof *x);
@@ -996,49 +772,55 @@ static int nb_fit(const fset *tr, const fset *dv, const train_opts *o, const fea
 	for (k = 0; k < ng; k++) {
 		double C = o->C > 0 ? o->C : !dv ? 1.0 : o->ngrid ? o->grid[k] : NB_GRID[k];
 		double sign = 1.0;
-		struct model *lm = lr_fit(&p, C, wt, 0.01, k ? warm : NULL, &sign);
+		struct model *lm = model_lr_fit(&p, C, wt, 0.01, k ? warm : NULL, &sign);
 		model_train_info ci;
-		unsigned char *ci_img;
-		size_t ci_len;
+		lin_model *cm = NULL;
+		bool bad;
 
 		if (!lm) {
 			fprintf(stderr, "raqib train: liblinear failed (C=%g)\n", C);
 			goto out;
 		}
 		memcpy(warm, lm->w, ((size_t)nw + 1) * sizeof *warm);
+		/* the ratio folds into the saved weight; the bias is unscaled */
 		for (j = 0; j < nw; j++)
 			w[j] = sign * lm->w[j] * r[j];
-		ci_img = nb_image(spec, o->rule, w, sign * lm->w[nw], &ci_len);
+		w[nw] = sign * lm->w[nw];
+		bad = model_from_weights(spec, o->rule, w, 1.0, &cm) != 0;
 		free_and_destroy_model(&lm);
 		memset(&ci, 0, sizeof ci);
 		ci.C = C;
 		ci.threshold = 0.5;
 		ci.platt_a = 1.0;
-		if (!ci_img || (dv && nb_tune(ci_img, ci_len, dv, o->min_precision, &ci))) {
-			free(ci_img);
+		if (bad || (dv && nb_tune(cm, dv, o->min_precision, &ci))) {
+			model_free(cm);
 			fprintf(stderr, "raqib train: out of memory\n");
 			goto out;
 		}
 		if (ng > 1)
 			fprintf(stderr, "raqib train: C=%g dev macro-F1 %.4f\n", C, ci.dev_macro_f1);
-		if (!*img || ci.dev_macro_f1 > info->dev_macro_f1) {
-			free(*img);
-			*img = ci_img;
-			*len = ci_len;
+		if (!*best || ci.dev_macro_f1 > info->dev_macro_f1) {
+			model_free(*best);
+			*best = cm;
 			*info = ci;
 		} else {
-			free(ci_img);
+			model_free(cm);
 		}
 	}
 	info->ncandidates = (uint32_t)ng;
 	info->nonzero = 0;
-	for (j = 0; j < nw; j++)
-		info->nonzero += ((const int16_t *)(const void *)(*img + MODEL_HEADER_SIZE))[j] != 0;
+	{
+		size_t ilen;
+		const int16_t *q = (const int16_t *)(const void *)((const unsigned char *)model_image(
+			*best, &ilen) + MODEL_HEADER_SIZE);
+		for (j = 0; j < nw; j++)
+			info->nonzero += q[j] != 0;
+	}
 	rc = 0;
 out:
 	if (rc) {
-		free(*img);
-		*img = NULL;
+		model_free(*best);
+		*best = NULL;
 	}
 	free(r);
 	free(warm);
@@ -1049,17 +831,15 @@ out:
 	return rc;
 }
 
-/* The --nb path from loaded rows to a model (its image in *img). */
+/* The --nb path from loaded rows to a model. */
 static int nb_train(const load_ctx *c, const train_opts *o, const feat_spec *spec,
-		    lin_model **m, unsigned char **img, model_train_info *info)
+		    lin_model **m, model_train_info *info)
 {
 	fset tr = {0}, dv = {0};
 	load_ctx dc = {.o = o, .path = o->dev, .unweighted = true};
-	raqib_err err = {0, ""};
-	size_t skipped, len = 0, dskipped = 0, npos = 0, dpos = 0, i;
+	size_t skipped, dskipped = 0, npos = 0, dpos = 0, i;
 	int rc = -1;
 
-	*img = NULL;
 	if (fset_build(&tr, c->rows, c->nrows, spec, &skipped))
 		goto out;
 	for (i = 0; i < tr.n; i++)
@@ -1083,12 +863,8 @@ static int nb_train(const load_ctx *c, const train_opts *o, const feat_spec *spe
 		fputc('\n', stderr);
 	}
 	/* as model_train(): a dev set of one class cannot tune anything */
-	if (nb_fit(&tr, dpos && dpos < dv.n ? &dv : NULL, o, spec, img, &len, info))
+	if (nb_fit(&tr, dpos && dpos < dv.n ? &dv : NULL, o, spec, m, info))
 		goto out;
-	if (model_from_memory(*img, len, m, &err)) {
-		fprintf(stderr, "raqib train: %s\n", err.msg);
-		goto out;
-	}
 	rc = 0;
 out:
 	fset_free(&tr);
@@ -1105,7 +881,6 @@ int cmd_train(int argc, char **argv)
 	model_dataset *tr = NULL, *dv = NULL;
 	lin_model *m = NULL;
 	raqib_err err = {0, ""};
-	unsigned char *img = NULL; /* --nb: m's image */
 	bool *keep = NULL;
 	feat_spec spec;
 	struct stat st;
@@ -1141,7 +916,7 @@ int cmd_train(int argc, char **argv)
 	if (o.nb) {
 		/* features and fit are timed together */
 		t1 = t0;
-		if (nb_train(&c, &o, &spec, &m, &img, &info))
+		if (nb_train(&c, &o, &spec, &m, &info))
 			goto out;
 		goto save;
 	}
@@ -1189,6 +964,5 @@ out:
 	model_dataset_free(dv);
 	free_rows(c.rows, c.nrows);
 	free(keep);
-	free(img);
 	return rc;
 }

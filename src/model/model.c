@@ -772,7 +772,7 @@ nomem:
 	return raqib_err_set(err, RAQIB_ENOMEM, "dataset: out of memory");
 }
 
-static double margin_nodes(const lin_model *m, const struct feature_node *x)
+double model_margin_nodes(const lin_model *m, const struct feature_node *x)
 {
 	double s = 0.0;
 	for (; x->index != -1; x++)
@@ -786,7 +786,7 @@ double model_dataset_prob(const lin_model *m, const model_dataset *d, uint32_t i
 {
 	if (positive)
 		*positive = d->y[i] > 0;
-	return calibrate(m, margin_nodes(m, d->nodes + d->off[i]));
+	return calibrate(m, model_margin_nodes(m, d->nodes + d->off[i]));
 }
 
 /* ---- training -------------------------------------------------------- */
@@ -796,9 +796,8 @@ static void quiet(const char *s)
 	(void)s;
 }
 
-/* Builds an image from liblinear weights w[0..nw) and bias w[nw]. */
-static int build_image(const feat_spec *spec, const char *rule, const double *w,
-		       double sign, lin_model **out)
+int model_from_weights(const feat_spec *spec, const char *rule, const double *w, double sign,
+		       lin_model **out)
 {
 	uint32_t nw = 1u << spec->hash_bits, i;
 	size_t len = MODEL_HEADER_SIZE + (size_t)nw * 2;
@@ -873,9 +872,8 @@ static void fill_problem(const model_dataset *d, struct problem *p, struct featu
 	p->bias = -1; /* our bias node is already in every document */
 }
 
-/* Trains one binary LR; returns the weights with + meaning the rule. */
-static struct model *fit(const struct problem *p, double C, const double *wt, double eps,
-			 double *init, double *sign)
+struct model *model_lr_fit(const struct problem *p, double C, const double *wt, double eps,
+			   double *init, double *sign)
 {
 	struct parameter par;
 	int labels[2] = {1, -1};
@@ -925,7 +923,7 @@ static void platt(const double *margin, const double *y, uint32_t n, double *a, 
 	p.y = (double *)y;
 	p.x = x;
 	p.bias = -1;
-	lm = fit(&p, 1000.0, wt, 1e-4, NULL, &sign);
+	lm = model_lr_fit(&p, 1000.0, wt, 1e-4, NULL, &sign);
 	if (lm && lm->nr_class == 2 && isfinite(lm->w[0]) && lm->w[0] * sign > 0) {
 		*a = sign * lm->w[0];
 		*b = sign * lm->w[1];
@@ -1005,38 +1003,45 @@ static double choose_threshold(scored *s, uint32_t n, double min_precision, doub
 	}
 }
 
-/* Calibrates m on dev and chooses its threshold; returns dev macro-F1. */
-static int tune_on_dev(lin_model *m, const model_dataset *dev, const model_train_opts *o,
-		       model_train_info *info)
+int model_calibrate(lin_model *m, const double *margin, const double *y, uint32_t n,
+		    double min_precision, model_train_info *info)
 {
-	double *margin = malloc((size_t)dev->n * sizeof *margin);
-	scored *s = malloc((size_t)dev->n * sizeof *s);
-	double a, b, thr, prec, rec, mf;
+	scored *s = malloc((size_t)(n ? n : 1) * sizeof *s);
+	double a, b, thr, prec, rec;
 	uint32_t i;
 
-	if (!margin || !s) {
-		free(margin);
-		free(s);
+	if (!s)
 		return RAQIB_ENOMEM;
-	}
-	for (i = 0; i < dev->n; i++)
-		margin[i] = margin_nodes(m, dev->nodes + dev->off[i]);
-	platt(margin, dev->y, dev->n, &a, &b);
-	for (i = 0; i < dev->n; i++) {
+	platt(margin, y, n, &a, &b);
+	for (i = 0; i < n; i++) {
 		s[i].p = 1.0 / (1.0 + exp(-(a * margin[i] + b)));
-		s[i].pos = dev->y[i] > 0;
+		s[i].pos = y[i] > 0;
 	}
-	mf = choose_threshold(s, dev->n, o->min_precision, &thr, &prec, &rec);
+	info->dev_macro_f1 = choose_threshold(s, n, min_precision, &thr, &prec, &rec);
 	set_calibration(m, a, b, thr);
-	info->dev_macro_f1 = mf;
 	info->dev_precision = prec;
 	info->dev_recall = rec;
 	info->threshold = thr;
 	info->platt_a = a;
 	info->platt_b = b;
-	free(margin);
 	free(s);
 	return 0;
+}
+
+static int tune_on_dev(lin_model *m, const model_dataset *dev, const model_train_opts *o,
+		       model_train_info *info)
+{
+	double *margin = malloc((size_t)dev->n * sizeof *margin);
+	uint32_t i;
+	int rc;
+
+	if (!margin)
+		return RAQIB_ENOMEM;
+	for (i = 0; i < dev->n; i++)
+		margin[i] = model_margin_nodes(m, dev->nodes + dev->off[i]);
+	rc = model_calibrate(m, margin, dev->y, dev->n, o->min_precision, info);
+	free(margin);
+	return rc;
 }
 
 static const double C_GRID[] = {0.5, 1, 2, 4, 8, 16, 32, 64, 128};
@@ -1087,7 +1092,7 @@ int model_train(const model_dataset *train, const model_dataset *dev,
 	ng = (o->C > 0 || !dev) ? 1 : NGRID;
 	for (g = 0; g < ng; g++) {
 		double C = o->C > 0 ? o->C : dev ? C_GRID[g] : 1.0, sign = 1.0;
-		struct model *lm = fit(&p, C, wt, eps, g ? warm : NULL, &sign);
+		struct model *lm = model_lr_fit(&p, C, wt, eps, g ? warm : NULL, &sign);
 		lin_model *m = NULL;
 
 		if (!lm) {
@@ -1095,7 +1100,7 @@ int model_train(const model_dataset *train, const model_dataset *dev,
 			goto fail;
 		}
 		memcpy(warm, lm->w, nwarm * sizeof *warm);
-		rc = build_image(&train->spec, o->rule, lm->w, sign, &m);
+		rc = model_from_weights(&train->spec, o->rule, lm->w, sign, &m);
 		free_and_destroy_model(&lm);
 		if (rc) {
 			rc = raqib_err_set(err, RAQIB_ENOMEM, "train: out of memory");

@@ -146,6 +146,37 @@ int model_train(const model_dataset *train, const model_dataset *dev,
 		const model_train_opts *opts, lin_model **out, model_train_info *info,
 		raqib_err *err);
 
+/*
+ * The pieces of model_train(), for trainers that build their own liblinear
+ * problem (raqib train --nb scales the features first): the same fit, image
+ * and dev tuning, so every trainer writes the same bytes for the same
+ * weights. liblinear's types stay opaque here; callers include <linear.h>.
+ */
+struct problem;
+struct model;
+struct feature_node;
+
+/* One L2R_LR fit (deterministic: srand(1) first); init (may be NULL) is a
+ * warm start. *sign is +1 when lm->w already means "+ = the rule", else -1.
+ * NULL on a bad parameter or failure. Free with free_and_destroy_model(). */
+struct model *model_lr_fit(const struct problem *p, double C, const double *wt, double eps,
+			   double *init, double *sign);
+/* An in-memory model from weights sign*w[0..2^hash_bits) and bias
+ * sign*w[2^hash_bits], quantised to int16 (scale = max |w| / 32767);
+ * calibration a = 1, b = 0, threshold 0.5. Returns 0 or RAQIB_ENOMEM. */
+int model_from_weights(const feat_spec *spec, const char *rule, const double *w, double sign,
+		       lin_model **out);
+/* Raw margin of a liblinear node list (index 1-based, -1 ends it; indices
+ * above the weight count, such as a bias node, are ignored). */
+double model_margin_nodes(const lin_model *m, const struct feature_node *x);
+/* Fits Platt scaling on the dev margins and labels (y > 0: the rule) and
+ * picks the threshold as model_train() does (macro-F1, or min_precision);
+ * writes both into m (an in-memory model) and fills info's dev_macro_f1,
+ * dev_precision, dev_recall, threshold, platt_a and platt_b. Returns 0 or
+ * RAQIB_ENOMEM. */
+int model_calibrate(lin_model *m, const double *margin, const double *y, uint32_t n,
+		    double min_precision, model_train_info *info);
+
 /* Scores document i of a dataset with a model (same spec). */
 double model_dataset_prob(const lin_model *m, const model_dataset *d, uint32_t i,
 			  bool *positive);
