@@ -179,6 +179,18 @@ static int json_escape_into(raqib_buf *b, const char *s)
 	return rc;
 }
 
+/* A response holding a copy of b (freed here), for answers that need
+ * headers added before they are queued. */
+static struct MHD_Response *copied_response(http_ctx *x, raqib_buf *b)
+{
+	struct MHD_Response *resp;
+
+	x->rq->bytes = b->len;
+	resp = MHD_create_response_from_buffer(b->len, b->data, MHD_RESPMEM_MUST_COPY);
+	raqib_buf_free(b);
+	return resp;
+}
+
 static enum MHD_Result json_error(http_ctx *x, unsigned status, const char *msg,
 				  unsigned retry_after, const char *allow)
 {
@@ -195,9 +207,7 @@ static enum MHD_Result json_error(http_ctx *x, unsigned status, const char *msg,
 		raqib_buf_free(&b);
 		return MHD_NO;
 	}
-	x->rq->bytes = b.len;
-	resp = MHD_create_response_from_buffer(b.len, b.data, MHD_RESPMEM_MUST_COPY);
-	raqib_buf_free(&b);
+	resp = copied_response(x, &b);
 	if (!resp)
 		return MHD_NO;
 	if (retry_after) {
@@ -248,9 +258,7 @@ enum MHD_Result http_method_not_allowed(http_ctx *x, const char *allow, bool jso
 		raqib_buf_free(&b);
 		return MHD_NO;
 	}
-	x->rq->bytes = b.len;
-	resp = MHD_create_response_from_buffer(b.len, b.data, MHD_RESPMEM_MUST_COPY);
-	raqib_buf_free(&b);
+	resp = copied_response(x, &b);
 	if (!resp)
 		return MHD_NO;
 	MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, allow);
