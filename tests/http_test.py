@@ -373,6 +373,32 @@ def t_article_put_get(ctx):
 
 
 @test("main")
+def t_caption_counts_for_off_topic(ctx):
+    """The article's image caption is part of what it is about: a comment on
+    the people in the photo of an oil-price article is held as off-topic
+    without the caption and published with it."""
+    s = ctx.srv
+    text = ("لقاء المشير خليفة حفتر مع فائز السراج في باريس لن يغير شيئا، "
+            "فتقاسم السلطة بين الشرق والغرب مستحيل قبل الانتخابات")
+    base = dict(ARTICLE, title="أسعار النفط ترتفع في الأسواق العالمية",
+                body="ارتفعت أسعار النفط الخام اليوم بعد قرار منظمة أوبك خفض الإنتاج "
+                     "في الأشهر المقبلة، وقال محللون إن الطلب في آسيا يدعم الأسعار",
+                related=[])
+    for slug, caption, status in (
+            ("oil-no-caption", "", "pending"),
+            ("oil-caption", "المشير خليفة حفتر ورئيس حكومة الوفاق فائز السراج خلال لقاء "
+                            "في باريس بشأن تقاسم السلطة والانتخابات", "published")):
+        st, h, b = s.put_article(slug, dict(base, caption=caption))
+        assert st == 201, f"PUT {slug}: {st} {b[:200]!r}"
+        st, h, b = s.comment("كريم حداد", text, slug=slug)
+        assert st == 201, f"{slug}: {st} {b[:300]!r}"
+        j = json.loads(b)
+        assert j.get("status") == status, (slug, j)
+        if status == "pending":
+            assert [r.get("rule") for r in j.get("reasons", [])] == ["off_topic"], j
+
+
+@test("main")
 def t_unknown_article(ctx):
     s = ctx.srv
     st, h, b = s.get("/a/no-such-article")

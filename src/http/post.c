@@ -300,8 +300,6 @@ int http_post_comment(raqib_server *s, const char *iphash, const char *slug,
 	raqib_verdict *v = NULL;
 	http_engine *he;
 	raqib_comment c;
-	char *body;
-	size_t blen;
 	bool dup = false, banned = false;
 	int rc;
 	const char *name = in->name ? in->name : "";
@@ -376,14 +374,6 @@ int http_post_comment(raqib_server *s, const char *iphash, const char *slug,
 		}
 	}
 
-	/* The caption is part of what the article is about (off_topic). */
-	blen = strlen(out->article.body) + strlen(out->article.caption) + 2;
-	body = raqib_arena_alloc(ar, blen);
-	if (!body) {
-		fail_with(out, 500, "out of memory", "تعذّر حفظ التعليق. الرجاء المحاولة لاحقًا.");
-		goto fail;
-	}
-	snprintf(body, blen, "%s\n%s", out->article.body, out->article.caption);
 	memset(&c, 0, sizeof c);
 	c.name = name;
 	c.name_len = strlen(name);
@@ -393,8 +383,11 @@ int http_post_comment(raqib_server *s, const char *iphash, const char *slug,
 	c.honeypot_len = strlen(hp);
 	c.title = out->article.title;
 	c.title_len = strlen(out->article.title);
-	c.body = body;
-	c.body_len = strlen(body);
+	c.body = out->article.body;
+	c.body_len = strlen(out->article.body);
+	/* the caption is part of what the article is about (off_topic) */
+	c.caption = out->article.caption;
+	c.caption_len = strlen(out->article.caption);
 	v = http_verdict_take(s);
 	if (!v) {
 		fail_with(out, 500, "out of memory", "تعذّر حفظ التعليق. الرجاء المحاولة لاحقًا.");
