@@ -120,23 +120,30 @@ static void test_cross_word_range(void **state)
 /* Repeated n-grams are log-scaled, not linear: in "كلا كلا كلا كلا نعم"
  * the most frequent n-grams occur 4 times (كلا, ل, ...) and the rarest once
  * (نعم): their values differ by 1 + ln 4, not 4. */
+/* The smallest and largest value of the hashed (non-dense) features. */
+static void sparse_range(const feat_vec *v, float *lo, float *hi)
+{
+	uint32_t i;
+
+	for (i = 0; i < v->n; i++) {
+		if (v->f[i].idx < FEAT_NDENSE)
+			continue;
+		if (v->f[i].val > *hi)
+			*hi = v->f[i].val;
+		if (v->f[i].val < *lo)
+			*lo = v->f[i].val;
+	}
+}
+
 static void test_log_scaling(void **state)
 {
 	text_view tv;
 	feat_vec v;
 	float hi = 0, lo = 1;
-	uint32_t i;
 
 	(void)state;
 	extract("كلا كلا كلا كلا نعم", &tv, &v);
-	for (i = 0; i < v.n; i++) {
-		if (v.f[i].idx < FEAT_NDENSE)
-			continue;
-		if (v.f[i].val > hi)
-			hi = v.f[i].val;
-		if (v.f[i].val < lo)
-			lo = v.f[i].val;
-	}
+	sparse_range(&v, &lo, &hi);
 	assert_true(fabsf(hi / lo - (1.0f + logf(4.0f))) < 1e-3f);
 }
 
@@ -340,14 +347,7 @@ static void test_count_saturates(void **state)
 	feat_spec_default(&spec);
 	assert_int_equal(text_normalize(&tv, big, s, len, &err), 0);
 	assert_int_equal(feat_extract(&spec, &tv, big, &v, &err), 0);
-	for (i = 0; i < v.n; i++) {
-		if (v.f[i].idx < FEAT_NDENSE)
-			continue;
-		if (v.f[i].val > hi)
-			hi = v.f[i].val;
-		if (v.f[i].val < lo)
-			lo = v.f[i].val;
-	}
+	sparse_range(&v, &lo, &hi);
 	assert_true(fabsf(hi / lo - (1.0f + logf(65535.0f))) < 1e-4f);
 	raqib_arena_free(big);
 	free(s);
