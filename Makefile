@@ -201,9 +201,12 @@ MODEL_ARGS_hate    = --tf --nb --C-grid 64,128,256,512,1024
 MODEL_ARGS_dialect = --tf --nb --C-grid 4,8,12,16,24
 MODEL_ARGS_foreign = --tf
 MODEL_ARGS_pseudonym = --char-min 1 --hash-bits 16 --min-precision 0.95
+# The dev split each rule tunes on, when not <rule>-dev: foreign tunes C and
+# its threshold on comment-length pieces (models/foreign.md).
+MODEL_DEV_foreign = foreign-shortdev
 
 define train_model
-	$(B)/raqib train --rule $(1) --train $(B)/data/$(1)-train.tsv --dev $(B)/data/$(1)-dev.tsv --out $(MODELS_OUT)/$(1).model $(MODEL_ARGS_$(1))
+	$(B)/raqib train --rule $(1) --train $(B)/data/$(1)-train.tsv --dev $(B)/data/$(or $(MODEL_DEV_$(1)),$(1)-dev).tsv --out $(MODELS_OUT)/$(1).model $(MODEL_ARGS_$(1))
 
 endef
 

@@ -37,6 +37,8 @@ dialect|DART test tweets, recall of Iraqi|dart:iraqi|recall|—|—
 dialect|DART test tweets, recall of Maghrebi|dart:maghrebi|recall|—|—
 foreign|test splits (UDHR, Arabizi sets, AOC, SaudiNewsNet)|test|accuracy|Arabizi 98.5 (Darwish 2014); WiLI-2018: CLD2 91.5, fastText 93.3; fastText (issue) 99.3|≥ 98
 foreign|test: Persian + Urdu paragraphs, recall|test:udhr-pes,udhr-urd|recall|fastText (issue) 100|≥ 95
+foreign|comment-length test (UDHR cut to 3–12 words, mixed-language comments)|short|accuracy|—|≥ 98
+foreign|comment-length Persian + Urdu pieces, recall|shortpu|accuracy|—|≥ 95
 foreign|AOC raw comments (all Arabic), kept|news|accuracy|—|—'
 
 pct() { awk '{ printf "%.1f\n", $1 }'; }

@@ -98,7 +98,7 @@ run_rule() {
 	rm -f "$WORK/$rule-cand.bin" "$WORK/$rule-cand.vec"
 	size=$(stat -c %s "$WORK/$rule.bin")
 	echo "$rule: fastText $best_args -dim $DIM -wordNgrams 2 -minn 2 -maxn 5 (model $size bytes)"
-	for s in dev test news; do
+	for s in dev test news short shortpu; do
 		f="$DATA/$rule-$s.tsv"
 		[ -f "$f" ] || continue
 		start=$(date +%s.%N)
