@@ -27,7 +27,7 @@ static const char train_usage[] =
 	"                   [--C C | --C-grid C1,C2,...] [--min-precision P] [--no-balance]\n"
 	"                   [--weight GROUP=N]... [--clean-folds K [--clean-below P]]\n"
 	"                   [--hash-bits B] [--char-min N] [--char-max N] [--word-max N]\n"
-	"                   [--tf] [--nb [--nb-alpha A]]\n";
+	"                   [--tf] [--nb [--nb-alpha A]] [--lex-dir DIR]\n";
 
 static const char train_help[] =
 	"\n"
@@ -74,6 +74,10 @@ static const char train_help[] =
 	"                     saved weight (same model format and scoring); not\n"
 	"                     with --clean-folds\n"
 	"  --nb-alpha A       with --nb: add-A smoothing of the counts (default 1)\n"
+	"  --lex-dir DIR      word-list signals (FEAT_LEX, dense slots 10-15: group\n"
+	"                     terms, slurs, insults, a group term next to one)\n"
+	"                     from DIR/hate_groups.txt, hate.txt and insult.txt;\n"
+	"                     use the files the binary is built with (data/lexicons)\n"
 	"  -h, --help         show this help\n"
 	"\n"
 	"exit status: 0 model written, 2 bad usage, bad data or an I/O error.\n";
@@ -90,7 +94,7 @@ typedef struct group_weight {
 } group_weight;
 
 typedef struct train_opts {
-	const char *rule, *train, *dev, *out;
+	const char *rule, *train, *dev, *out, *lex_dir;
 	double C, min_precision, clean_below, nb_alpha;
 	double grid[MAX_GRID];
 	unsigned ngrid, nweights, clean_folds;
@@ -173,6 +177,8 @@ static int parse_value(const char *a, const char *v, train_opts *o)
 
 	if (!strcmp(a, "--rule")) {
 		o->rule = v;
+	} else if (!strcmp(a, "--lex-dir")) {
+		o->lex_dir = v;
 	} else if (!strcmp(a, "--train")) {
 		o->train = v;
 	} else if (!strcmp(a, "--dev")) {
@@ -233,7 +239,7 @@ static bool takes_value(const char *a)
 					   "--C-grid", "--min-precision", "--hash-bits",
 					   "--char-min", "--weight", "--clean-folds",
 					   "--clean-below", "--nb-alpha", "--char-max",
-					   "--word-max"};
+					   "--word-max", "--lex-dir"};
 	size_t i;
 
 	for (i = 0; i < sizeof opts / sizeof opts[0]; i++)
@@ -873,8 +879,37 @@ out:
 	return rc;
 }
 
+/* Loads DIR/NAME as a lexicon; NULL (message printed) on failure. */
+static lexicon *load_lex(const char *dir, const char *name)
+{
+	char path[4096];
+	raqib_err err = {0, ""};
+	lexicon *lx = NULL;
+	FILE *fp;
+	char *buf = NULL;
+	long len;
+
+	snprintf(path, sizeof path, "%s/%s", dir, name);
+	fp = fopen(path, "rb");
+	if (!fp || fseek(fp, 0, SEEK_END) || (len = ftell(fp)) < 0 || fseek(fp, 0, SEEK_SET) ||
+	    !(buf = malloc((size_t)len + 1)) || fread(buf, 1, (size_t)len, fp) != (size_t)len) {
+		fprintf(stderr, "raqib train: cannot read %s\n", path);
+		goto out;
+	}
+	if (lexicon_load(&lx, buf, (size_t)len, path, &err)) {
+		fprintf(stderr, "raqib train: %s\n", err.msg);
+		lx = NULL;
+	}
+out:
+	if (fp)
+		fclose(fp);
+	free(buf);
+	return lx;
+}
+
 int cmd_train(int argc, char **argv)
 {
+	lexicon *lxg = NULL, *lxh = NULL, *lxi = NULL;
 	train_opts o = {0};
 	model_train_info info;
 	load_ctx c = {0};
@@ -902,6 +937,16 @@ int cmd_train(int argc, char **argv)
 		spec.word_max = (uint8_t)(o.word_max - 1);
 	if (o.tf)
 		spec.flags |= FEAT_TF;
+	if (o.lex_dir) {
+		if (!(lxg = load_lex(o.lex_dir, "hate_groups.txt")) ||
+		    !(lxh = load_lex(o.lex_dir, "hate.txt")) ||
+		    !(lxi = load_lex(o.lex_dir, "insult.txt")))
+			goto out;
+		spec.lex_groups = lxg;
+		spec.lex_hate = lxh;
+		spec.lex_insult = lxi;
+		spec.flags |= FEAT_LEX;
+	}
 	if (spec.char_min > spec.char_max) {
 		fprintf(stderr, "raqib train: --char-min %u above --char-max %u\n", spec.char_min,
 			spec.char_max);
@@ -964,5 +1009,8 @@ out:
 	model_dataset_free(dv);
 	free_rows(c.rows, c.nrows);
 	free(keep);
+	lexicon_free(lxg);
+	lexicon_free(lxh);
+	lexicon_free(lxi);
 	return rc;
 }

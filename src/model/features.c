@@ -24,6 +24,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #ifdef __SSE2__
 #include <emmintrin.h>
 #endif
@@ -60,6 +61,7 @@ void feat_spec_default(feat_spec *spec)
 	spec->prefetch = NULL;
 	spec->prefetch_shift = 0;
 	spec->lanes4 = NULL;
+	spec->lex_groups = spec->lex_hate = spec->lex_insult = NULL;
 }
 
 int feat_spec_check(const feat_spec *spec, raqib_err *err)
@@ -73,7 +75,9 @@ int feat_spec_check(const feat_spec *spec, raqib_err *err)
 				     spec->char_min, spec->char_max);
 	if (spec->word_max > 2)
 		return raqib_err_set(err, RAQIB_EARG, "feature spec: word_max %u > 2", spec->word_max);
-	if (spec->flags & ~(uint32_t)(FEAT_CHARS | FEAT_WORDS | FEAT_DENSE | FEAT_TF))
+	if ((spec->flags & FEAT_LEX) && !(spec->flags & FEAT_DENSE))
+		return raqib_err_set(err, RAQIB_EARG, "feature spec: word-list signals without dense slots");
+	if (spec->flags & ~(uint32_t)(FEAT_CHARS | FEAT_WORDS | FEAT_DENSE | FEAT_TF | FEAT_LEX))
 		return raqib_err_set(err, RAQIB_EARG, "feature spec: unknown flags 0x%x", spec->flags);
 	return 0;
 }
@@ -300,7 +304,68 @@ static float capped(float x)
 	return x > 1.0f ? 1.0f : x;
 }
 
-static uint32_t add_dense(const text_view *tv, feat *f)
+#define LEX_FEAT_MAX 64
+#define GROUP_NEAR 2
+
+/* Word-list signals (FEAT_D_FAITH..FEAT_D_GROUPNEAR) into d. */
+static void lex_dense(const feat_spec *spec, const text_view *tv, raqib_arena *a, float *d)
+{
+	lex_match g[LEX_FEAT_MAX], h[LEX_FEAT_MAX], s[LEX_FEAT_MAX];
+	size_t ng, nh, ns, i, j;
+	uint16_t faith, origin, gender, group, safe;
+	uint32_t bad[LEX_FEAT_MAX * 2][2];
+	size_t nbad = 0;
+
+	ng = lexicon_scan(spec->lex_groups, tv, a, g, LEX_FEAT_MAX);
+	nh = lexicon_scan(spec->lex_hate, tv, a, h, LEX_FEAT_MAX);
+	ns = lexicon_scan(spec->lex_insult, tv, a, s, LEX_FEAT_MAX);
+	ng = ng < LEX_FEAT_MAX ? ng : LEX_FEAT_MAX;
+	nh = nh < LEX_FEAT_MAX ? nh : LEX_FEAT_MAX;
+	ns = ns < LEX_FEAT_MAX ? ns : LEX_FEAT_MAX;
+	faith = lexicon_tag_id(spec->lex_groups, "faith");
+	origin = lexicon_tag_id(spec->lex_groups, "origin");
+	gender = lexicon_tag_id(spec->lex_groups, "gender");
+	group = lexicon_tag_id(spec->lex_hate, "group");
+	safe = lexicon_tag_id(spec->lex_insult, "safe");
+	for (i = 0; i < nh; i++) {
+		if (group && h[i].tag == group)
+			continue;
+		if (h[i].weight > d[FEAT_D_HATEWORD])
+			d[FEAT_D_HATEWORD] = h[i].weight;
+		bad[nbad][0] = h[i].tok_start;
+		bad[nbad++][1] = h[i].tok_end;
+	}
+	for (i = 0; i < ns; i++) {
+		if ((safe && s[i].tag == safe) || s[i].weight <= 0.0f)
+			continue;
+		if (s[i].weight > d[FEAT_D_INSULTWORD])
+			d[FEAT_D_INSULTWORD] = s[i].weight;
+		bad[nbad][0] = s[i].tok_start;
+		bad[nbad++][1] = s[i].tok_end;
+	}
+	for (i = 0; i < ng; i++) {
+		uint32_t gs = g[i].tok_start, ge = g[i].tok_end;
+		if (g[i].tag == faith)
+			d[FEAT_D_FAITH] = 1.0f;
+		else if (g[i].tag == origin)
+			d[FEAT_D_ORIGIN] = 1.0f;
+		else if (g[i].tag == gender)
+			d[FEAT_D_GENDER] = 1.0f;
+		if (gs > 0 && text_range_eq(tv, tv->tok[gs - 1].start, tv->tok[gs - 1].end, "يا"))
+			d[FEAT_D_GROUPNEAR] = 1.0f;
+		for (j = 0; j < nbad; j++) {
+			uint32_t bs = bad[j][0], be = bad[j][1];
+			uint32_t gap;
+			if (!(be <= gs || ge <= bs))
+				continue; /* the group word itself (روافض is both) */
+			gap = be <= gs ? gs - be : bs - ge;
+			if (gap <= GROUP_NEAR && tv->tok[bs].sentence == tv->tok[gs].sentence)
+				d[FEAT_D_GROUPNEAR] = 1.0f;
+		}
+	}
+}
+
+static uint32_t add_dense(const feat_spec *spec, const text_view *tv, raqib_arena *a, feat *f)
 {
 	const text_stats *st = &tv->stats;
 	float d[FEAT_NDENSE] = {0};
@@ -321,6 +386,8 @@ static uint32_t add_dense(const text_view *tv, feat *f)
 	d[FEAT_D_MARKS] = capped(share(st->marks_removed, st->letters));
 	d[FEAT_D_SHORT] = tv->ntok > 0 && tv->ntok < 4 ? 1.0f : 0.0f;
 	d[FEAT_D_LONG] = tv->ntok >= 40 ? 1.0f : 0.0f;
+	if (spec->flags & FEAT_LEX)
+		lex_dense(spec, tv, a, d);
 	for (i = 0; i < FEAT_NDENSE; i++) {
 		if (d[i] == 0.0f)
 			continue;
@@ -355,15 +422,19 @@ static uint32_t pow2_at_least(uint32_t x)
  *    count per slot (1 byte) says what the k-th
  *    occurrence adds to the value, q(k) - q(k - 1), and to the sum of
  *    squares, q(k)^2 - q(k - 1)^2; its row of four int16 weights times
- *    that step goes to four int32 sums, and it goes to a lane's top list
- *    when it is the slot's first and its weight beats that lane's floor
- *    (rare). The counts are cleared at the end, so the count table is all
- *    zeros between calls.
+ *    that step goes to four int32 sums, and the row is copied to a list
+ *    beside the occurrence's slot. The counts are cleared at the end, so
+ *    the count table is all zeros between calls.
+ * The strongest n-grams of a lane are only looked for when a rule that
+ * fired asks for its explanation (feat_fused_top(): one sequential scan
+ * of the copied rows); keeping four top lists while scoring cost ~15 %
+ * of the pass for lists most comments never use.
  * int32 sums: at most 16 x FUSE_MAX_OCC x 32767 < 2^31.
  */
 #define FUSE_MAX_OCC 4096u
 #define FUSE_AHEAD 16u /* occurrences between a row's prefetch and its use */
 #define FUSE_MAX_BITS 20
+#define CNT_ALIGN ((size_t)2 << 20) /* >= 2^FUSE_MAX_BITS */
 #define ORG_UNI 0u   /* origin n of a word unigram (chars have n >= 1) */
 #define ORG_BI 15u   /* origin n of a word bigram ending at token i */
 /* 1 MiB per thread that ever fuses, from the heap (freed at thread exit):
@@ -371,8 +442,6 @@ static uint32_t pow2_at_least(uint32_t x)
 static _Thread_local uint8_t *tls_cnt;
 static pthread_key_t cnt_key;
 static bool cnt_key_ok;
-static _Thread_local uint32_t tls_occ[FUSE_MAX_OCC + FUSE_AHEAD]; /* slots, pass 1 */
-static _Thread_local uint32_t tls_org[FUSE_MAX_OCC];  /* i x 16 + n */
 
 /* Per count before the occurrence: the step of q and of q^2. */
 static uint16_t tf_dq[256];
@@ -452,52 +521,103 @@ static void occ_words(occ_list *op, const feat_spec *spec, const text_view *tv)
 	*op = o;
 }
 
-/*
- * A slot's first occurrence whose weight beats some lane's floor: rare
- * (about k ln(N / k) times per lane). Only first occurrences come here,
- * so the lists equal a scan of the merged vector in first-occurrence
- * order. Not inlined: the hot loop keeps its state in registers.
- */
-static void __attribute__((noinline)) fuse_top(feat_fused *out, uint32_t slot, const int16_t *w,
-					      uint32_t org, const schar *s, const text_view *tv)
+/* The folded range of occurrence origin `org`. */
+static void org_range(uint32_t org, const schar *s, const text_view *tv, uint32_t *start,
+		      uint32_t *end)
 {
-	uint32_t l, j, n, i = org >> 4, len = org & 15, start, end;
+	uint32_t i = org >> 4, len = org & 15;
 
 	if (len == ORG_UNI) {
-		start = tv->tok[i].start;
-		end = tv->tok[i].end;
+		*start = tv->tok[i].start;
+		*end = tv->tok[i].end;
 	} else if (len == ORG_BI) {
-		start = tv->tok[i - 1].start;
-		end = tv->tok[i].end;
+		*start = tv->tok[i - 1].start;
+		*end = tv->tok[i].end;
 	} else {
-		start = s[i].at;
-		end = s[i + len - 1].at + 1;
-	}
-	for (l = 0; l < 4; l++) {
-		feat_top *top = out->top[l];
-		if (!(w[l] > out->floor[l]))
-			continue;
-		n = out->ntop[l];
-		j = n < FEAT_TOPK ? n++ : n - 1;
-		while (j > 0 && top[j - 1].w < w[l]) {
-			top[j] = top[j - 1];
-			j--;
-		}
-		top[j] = (feat_top){w[l], slot, start, end};
-		out->ntop[l] = n;
-		if (n == FEAT_TOPK)
-			out->floor[l] = top[n - 1].w;
+		*start = s[i].at;
+		*end = s[i + len - 1].at + 1;
 	}
 }
 
-static void fuse_score(const occ_list *o, const schar *s, const text_view *tv,
-		       feat_fused *out, uint64_t *sqp)
+/*
+ * One pass over the occurrences in order, keeping the FEAT_TOPK largest
+ * weights above a rising floor. A repeated slot needs no count table: if
+ * its first occurrence is still listed it is skipped, and if it was
+ * refused or pushed out its weight is at most the floor, which never
+ * falls. So the list equals a scan of the merged vector in
+ * first-occurrence order (model_test.c checks it bit for bit).
+ */
+typedef struct top_list {
+	feat_top *top;
+	uint32_t n;
+	int16_t floor;
+} top_list;
+
+/* The occurrence index waits in `start` until the list is final: only
+ * the survivors' ranges are worked out. */
+static inline void top_consider(const feat_fused *f, uint32_t k, int16_t w, top_list *t)
+{
+	uint32_t slot, j;
+	bool listed = false;
+
+	if (!(w > t->floor))
+		return;
+	slot = f->slot[k];
+	for (j = 0; j < t->n; j++)
+		listed |= t->top[j].idx == slot;
+	if (listed)
+		return;
+	j = t->n < FEAT_TOPK ? t->n++ : t->n - 1;
+	while (j > 0 && t->top[j - 1].w < w) {
+		t->top[j] = t->top[j - 1];
+		j--;
+	}
+	t->top[j] = (feat_top){w, slot, k, 0};
+	if (t->n == FEAT_TOPK)
+		t->floor = t->top[t->n - 1].w;
+}
+
+uint32_t feat_fused_top(const feat_fused *f, uint32_t lane, feat_top *top)
+{
+	const int16_t *w4 = f->rows;
+	top_list t = {top, 0, 0};
+	uint32_t k = 0;
+
+	if (lane >= 4)
+		return 0;
+#ifdef __SSE2__
+	{
+		/* four occurrences (two rows per load) per test; the lane's two
+		 * bytes in each row half of the movemask */
+		int lmask = (3 << (2 * lane)) | (3 << (2 * lane + 8));
+		for (; k + 4 <= f->n; k += 4) {
+			__m128i fl = _mm_set1_epi16(t.floor);
+			__m128i a = _mm_loadu_si128((const __m128i *)(const void *)(w4 + (size_t)k * 4));
+			__m128i b = _mm_loadu_si128((const __m128i *)(const void *)(w4 + (size_t)k * 4 + 8));
+			int m = (_mm_movemask_epi8(_mm_cmpgt_epi16(a, fl)) |
+				 _mm_movemask_epi8(_mm_cmpgt_epi16(b, fl))) & lmask;
+			uint32_t i;
+			if (__builtin_expect(m == 0, 1))
+				continue;
+			for (i = k; i < k + 4; i++)
+				top_consider(f, i, w4[(size_t)i * 4 + lane], &t);
+		}
+	}
+#endif
+	for (; k < f->n; k++)
+		top_consider(f, k, w4[(size_t)k * 4 + lane], &t);
+	for (k = 0; k < t.n; k++)
+		org_range(f->org[top[k].start], f->stream, f->tv, &top[k].start, &top[k].end);
+	return t.n;
+}
+
+static void fuse_score(const occ_list *o, int16_t *rows, feat_fused *out, uint64_t *sqp)
 {
 	uint8_t *cnt = tls_cnt;
 	uint32_t k;
 	uint64_t sq = 0;
 #ifdef __SSE2__
-	__m128i acc = _mm_setzero_si128(), floorv = _mm_setzero_si128();
+	__m128i acc = _mm_setzero_si128();
 #else
 	int32_t acc[4] = {0};
 #endif
@@ -509,40 +629,27 @@ static void fuse_score(const occ_list *o, const schar *s, const text_view *tv,
 	}
 	for (k = 0; k < o->n; k++) {
 		uint32_t slot = o->slot[k], c, ahead = o->slot[k + FUSE_AHEAD];
-		int16_t w[4];
-		int any;
 
 		__builtin_prefetch(o->w4 + (size_t)ahead * 4);
 		__builtin_prefetch(cnt + ahead);
 		c = cnt[slot];
-
 		cnt[slot] = (uint8_t)(c + (c < 255));
 		sq += tf_dsq[c];
 #ifdef __SSE2__
 		{
 			__m128i x = _mm_loadl_epi64((const __m128i *)(const void *)(o->w4 + (size_t)slot * 4));
+			_mm_storel_epi64((__m128i *)(void *)(rows + (size_t)k * 4), x);
 			/* (x_i, 0) pairs times (dq, 0) pairs: four int32 products */
 			acc = _mm_add_epi32(acc, _mm_madd_epi16(_mm_unpacklo_epi16(x, _mm_setzero_si128()),
 								_mm_set1_epi32(tf_dq[c])));
-			/* a repeat was listed or refused at its first occurrence */
-			any = _mm_movemask_epi8(_mm_cmpgt_epi16(x, floorv)) & (c ? 0 : 0xFF);
-			if (__builtin_expect(any != 0, 0)) {
-				_mm_storel_epi64((__m128i *)(void *)w, x);
-				fuse_top(out, slot, w, o->org[k], s, tv);
-				floorv = _mm_loadl_epi64((const __m128i *)(const void *)out->floor);
-			}
 		}
 #else
 		{
+			const int16_t *w = o->w4 + (size_t)slot * 4;
 			uint32_t l;
-			any = 0;
-			memcpy(w, o->w4 + (size_t)slot * 4, sizeof w);
-			for (l = 0; l < 4; l++) {
+			memcpy(rows + (size_t)k * 4, w, 4 * sizeof *w);
+			for (l = 0; l < 4; l++)
 				acc[l] += (int32_t)w[l] * tf_dq[c];
-				any |= w[l] > out->floor[l];
-			}
-			if (any && !c)
-				fuse_top(out, slot, w, o->org[k], s, tv);
 		}
 #endif
 	}
@@ -558,27 +665,40 @@ static void fuse_score(const occ_list *o, const schar *s, const text_view *tv,
 }
 
 static int extract_fused(const feat_spec *spec, const text_view *tv, const schar *s,
-			 uint32_t m, raqib_arena *a, feat_vec *out)
+			 uint32_t m, uint32_t nmax, raqib_arena *a, feat_vec *out)
 {
 	feat_fused *ff = raqib_arena_alloc(a, sizeof *ff);
 	feat *f = raqib_arena_alloc(a, FEAT_NDENSE * sizeof *f);
+	/* in the arena, not per thread: an explanation reads them later */
+	uint32_t *slots = raqib_arena_alloc(a, ((size_t)nmax + FUSE_AHEAD) * sizeof *slots);
+	uint32_t *orgs = raqib_arena_alloc(a, (size_t)nmax * sizeof *orgs);
+	/* each occurrence's row of weights, copied as it is scored: an
+	 * explanation then scans them in order instead of the 8 MiB table */
+	int16_t *rows = raqib_arena_alloc(a, (size_t)nmax * 4 * sizeof *rows);
 	occ_list o;
 	uint32_t i, cmin = spec->char_min, cmax = spec->char_max;
 	uint64_t sq;
 
-	if (!ff || !f)
+	if (!ff || !f || !slots || !orgs || !rows)
 		return RAQIB_ENOMEM;
 	pthread_once(&tf_once, tf_steps_init);
 	if (!tls_cnt) {
-		tls_cnt = calloc(1, (size_t)1 << FUSE_MAX_BITS);
+		/* 2 MiB aligned and marked for a transparent huge page: the
+		 * ~1,300 random count reads of a comment would otherwise each
+		 * need a TLB entry of their own (256 pages) */
+		tls_cnt = aligned_alloc(CNT_ALIGN, CNT_ALIGN);
 		if (!tls_cnt)
 			return RAQIB_ENOMEM;
+#ifdef MADV_HUGEPAGE
+		(void)madvise(tls_cnt, CNT_ALIGN, MADV_HUGEPAGE);
+#endif
+		memset(tls_cnt, 0, (size_t)1 << FUSE_MAX_BITS);
 		if (cnt_key_ok)
 			(void)pthread_setspecific(cnt_key, tls_cnt);
 	}
 	memset(ff, 0, sizeof *ff);
-	o.slot = tls_occ;
-	o.org = tls_org;
+	o.slot = slots;
+	o.org = orgs;
 	o.w4 = spec->lanes4;
 	o.cnt = tls_cnt;
 	o.mask = (1u << spec->hash_bits) - 1;
@@ -599,9 +719,15 @@ static int extract_fused(const feat_spec *spec, const text_view *tv, const schar
 	/* slot 16 is as good as any to prefetch past the end */
 	for (i = 0; i < FUSE_AHEAD; i++)
 		o.slot[o.n + i] = FEAT_NDENSE;
-	fuse_score(&o, s, tv, ff, &sq);
+	fuse_score(&o, rows, ff, &sq);
+	ff->slot = slots;
+	ff->org = orgs;
+	ff->n = o.n;
+	ff->stream = s;
+	ff->tv = tv;
+	ff->rows = rows;
 	out->f = f;
-	out->n = (spec->flags & FEAT_DENSE) ? add_dense(tv, f) : 0;
+	out->n = (spec->flags & FEAT_DENSE) ? add_dense(spec, tv, a, f) : 0;
 	out->unit = sq ? (float)(1.0 / sqrt((double)sq)) : 0.0f;
 	out->fused = ff;
 	return 0;
@@ -625,6 +751,8 @@ int feat_extract(const feat_spec *spec, const text_view *tv, raqib_arena *a,
 	rc = feat_spec_check(spec, err);
 	if (rc)
 		return rc;
+	if ((spec->flags & FEAT_LEX) && !(spec->lex_groups && spec->lex_hate && spec->lex_insult))
+		return raqib_err_set(err, RAQIB_EARG, "features: the spec needs its word lists");
 	/* nmax below is at most ~10 per code point and the table takes 4 x
 	 * that, rounded up to a power of two: keep it under 2^31. */
 	if (tv->n > UINT32_MAX / 128)
@@ -642,7 +770,7 @@ int feat_extract(const feat_spec *spec, const text_view *tv, raqib_arena *a,
 		nmax += tv->ntok * (uint32_t)(spec->word_max ? spec->word_max : 1);
 	if ((spec->flags & FEAT_TF) && spec->lanes4 && nmax <= FUSE_MAX_OCC &&
 	    spec->hash_bits <= FUSE_MAX_BITS) {
-		if (extract_fused(spec, tv, s, m, a, out))
+		if (extract_fused(spec, tv, s, m, nmax, a, out))
 			goto nomem;
 		return 0;
 	}
@@ -723,7 +851,7 @@ int feat_extract(const feat_spec *spec, const text_view *tv, raqib_arena *a,
 	}
 dense:
 	if (spec->flags & FEAT_DENSE)
-		n += add_dense(tv, f + n);
+		n += add_dense(spec, tv, a, f + n);
 
 	out->f = f;
 	out->n = n;

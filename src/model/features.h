@@ -25,6 +25,7 @@
 #ifndef RAQIB_FEATURES_H
 #define RAQIB_FEATURES_H
 
+#include "../text/lexicon.h"
 #include "../text/text.h"
 
 /* Bump when hashing or scaling changes: models trained with another
@@ -43,6 +44,12 @@ enum {
 	 * computes while it hashes, with no merge table and no spans (see
 	 * feat_spec.lanes4). */
 	FEAT_TF = 8,
+	/* Word-list signals in dense slots FEAT_D_FAITH..FEAT_D_GROUPNEAR,
+	 * from feat_spec.lex_* (feat_extract() refuses the flag without them).
+	 * Part of the identity, so a binary without the lists refuses such a
+	 * model instead of scoring it with those slots at 0. A model trained
+	 * without the flag has weight 0 in those slots. */
+	FEAT_LEX = 16,
 };
 
 /* Dense slots. */
@@ -57,7 +64,14 @@ enum {
 	FEAT_D_MARKS,       /* marks removed, per letter (capped) */
 	FEAT_D_SHORT,       /* 1 to 3 tokens */
 	FEAT_D_LONG,        /* 40 tokens or more */
-	FEAT_NDENSE = 16    /* slots reserved, the rest unused for now */
+	/* Word-list signals (slots 10-15): 0 unless the spec has FEAT_LEX. */
+	FEAT_D_FAITH = 10,  /* a religion/sect/ideology group term (hate_groups.txt) */
+	FEAT_D_ORIGIN,      /* a race/nationality/region group term */
+	FEAT_D_GENDER,      /* women as a group */
+	FEAT_D_HATEWORD,    /* strongest hate.txt entry that is not a plain group */
+	FEAT_D_INSULTWORD,  /* strongest insult.txt entry */
+	FEAT_D_GROUPNEAR,   /* a group term within 2 tokens of an insult/hate word, or after يا */
+	FEAT_NDENSE = 16    /* slots reserved */
 };
 
 typedef struct feat_spec {
@@ -79,8 +93,15 @@ typedef struct feat_spec {
 	 * int16 weights per slot (model_set_new() fills it in). feat_extract()
 	 * then scores while it hashes, in one pass over the occurrences: the
 	 * vector it returns holds only the dense entries, and `fused` the four
-	 * integer sums and each lane's strongest n-grams. */
+	 * integer sums and what feat_fused_top() needs. */
 	const int16_t *lanes4;
+	/* FEAT_LEX only, not part of the identity: the word lists of the
+	 * dense slots FEAT_D_FAITH..FEAT_D_GROUPNEAR (data/lexicons/
+	 * hate_groups.txt, hate.txt, insult.txt). The values depend on the
+	 * lists' contents, so a model must be scored with the lists it was
+	 * trained with (the copies built into the binary, not a site's
+	 * lexicon_dir). Ignored without FEAT_LEX. */
+	const lexicon *lex_groups, *lex_hate, *lex_insult;
 } feat_spec;
 
 /* The spec the shipped models use: 2^20 slots, chars 2-5, words 1-2, dense.
@@ -97,8 +118,8 @@ typedef struct feat {
 	uint32_t start, end;  /* folded cp range of the first occurrence */
 } feat;
 
-/* Strongest n-grams per lane kept by the fused pass (>= the engine's
- * explanation size). */
+/* Strongest n-grams an explanation can ask a fused vector for
+ * (>= the engine's explanation size). */
 #define FEAT_TOPK 8
 
 typedef struct feat_top {
@@ -106,13 +127,24 @@ typedef struct feat_top {
 	uint32_t idx, start, end;
 } feat_top;
 
-/* What the fused FEAT_TF pass computed (see feat_spec.lanes4). */
+/* What the fused FEAT_TF pass computed (see feat_spec.lanes4): the four
+ * integer sums, and the occurrences in order (in the arena given to
+ * feat_extract()) for feat_fused_top(). */
 typedef struct feat_fused {
 	int32_t sum[4];       /* each lane's sum of weight x q(count) */
-	uint32_t ntop[4];
-	feat_top top[4][FEAT_TOPK]; /* by weight, decreasing; ties: first seen */
-	int16_t floor[4];     /* the weight a new top entry must exceed */
+	const uint32_t *slot; /* slot of occurrence k */
+	const uint32_t *org;  /* where it came from (features.c) */
+	uint32_t n;
+	const void *stream;   /* the char stream, for the ranges */
+	const text_view *tv;  /* the caller's: must outlive the vector */
+	const int16_t *rows;  /* occurrence k's four weights at 4k */
 } feat_fused;
+
+/* The lane's strongest n-grams, found when an explanation asks: by
+ * weight, decreasing, ties in first-occurrence order, only weights > 0,
+ * at most FEAT_TOPK. Returns how many went to `top`. Only fired rules
+ * are explained, so scoring a comment no longer pays for them. */
+uint32_t feat_fused_top(const feat_fused *f, uint32_t lane, feat_top *top);
 
 typedef struct feat_vec {
 	feat *f;      /* distinct slots, in no particular order */

@@ -394,8 +394,7 @@ static size_t explain_tf(const lin_model *m, const feat_vec *v, model_contrib *o
 		if (!m->lane_w)
 			return 0;
 		lane = (size_t)(m->lane_w - m->lane_owner_w);
-		top = v->fused->top[lane];
-		k = v->fused->ntop[lane];
+		k = feat_fused_top(v->fused, (uint32_t)lane, tops);
 	} else {
 		int16_t fl = 0;
 		k = 0;
