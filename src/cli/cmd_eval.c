@@ -6,6 +6,7 @@
  */
 #include "cli.h"
 #include "../model/model.h"
+#include "../rules/rule.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -48,6 +49,7 @@ typedef struct group {
 
 typedef struct eval_ctx {
 	const lin_model *m;
+	feat_spec spec;     /* the model's, with the word lists FEAT_LEX reads */
 	const char *rule, *path;
 	double threshold;
 	raqib_arena *a;
@@ -114,7 +116,7 @@ static int eval_row(void *ctx, const model_tsv_row *r, raqib_err *err)
 		c->skipped++;
 		return 0;
 	}
-	if (rc || (rc = feat_extract(model_spec(c->m), &tv, c->a, &v, err)))
+	if (rc || (rc = feat_extract(&c->spec, &tv, c->a, &v, err)))
 		return rc;
 	t1 = now();
 	pred = model_prob(c->m, &v) >= c->threshold;
@@ -262,6 +264,11 @@ int cmd_eval(int argc, char **argv)
 		goto out;
 	}
 	c.m = m;
+	c.spec = *model_spec(m);
+	if ((c.spec.flags & FEAT_LEX) && rule_feat_lexicons(&c.spec, &err)) {
+		fprintf(stderr, "raqib eval: %s\n", err.msg);
+		goto out;
+	}
 	c.rule = rule;
 	c.path = file;
 	c.threshold = thr >= 0 ? thr : model_threshold(m);

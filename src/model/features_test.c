@@ -389,6 +389,78 @@ static void test_prefetch_hint(void **state)
 	free(table);
 }
 
+/* FEAT_LEX: the word-list signals of slots 10-15 from the lists in the
+ * spec; a spec with the flag and no lists is refused, not scored with
+ * those slots at 0. */
+static void test_lex_signals(void **state)
+{
+	static const char groups[] = "يهود\t1\tfaith\nهنود\t1\torigin\nحريم\t1\tgender\n";
+	static const char hate[] = "خنازير\t0.9\nيهود\t0.1\tgroup\n";
+	static const char insult[] = "كلاب\t0.8\nحمير\t0.6\n";
+	lexicon *g = NULL, *h = NULL, *i = NULL;
+	feat_spec spec;
+	text_view tv;
+	feat_vec v;
+	raqib_err err;
+	const feat *f;
+
+	(void)state;
+	assert_int_equal(lexicon_load(&g, groups, sizeof groups - 1, "groups", &err), 0);
+	assert_int_equal(lexicon_load(&h, hate, sizeof hate - 1, "hate", &err), 0);
+	assert_int_equal(lexicon_load(&i, insult, sizeof insult - 1, "insult", &err), 0);
+	feat_spec_default(&spec);
+	spec.flags |= FEAT_LEX;
+
+	assert_int_equal(text_normalize(&tv, arena, "يا يهود يا كلاب", strlen("يا يهود يا كلاب"), &err), 0);
+	assert_int_equal(feat_extract(&spec, &tv, arena, &v, &err), RAQIB_EARG);
+
+	spec.lex_groups = g;
+	spec.lex_hate = h;
+	spec.lex_insult = i;
+	/* a group named, an insult two words on, the group after يا */
+	assert_int_equal(feat_extract(&spec, &tv, arena, &v, &err), 0);
+	assert_non_null(f = find_dense(&v, FEAT_D_FAITH));
+	assert_true(f->val == 1.0f);
+	assert_non_null(f = find_dense(&v, FEAT_D_INSULTWORD));
+	assert_true(fabsf(f->val - 0.8f) < 1e-6f);
+	assert_non_null(find_dense(&v, FEAT_D_GROUPNEAR));
+	assert_null(find_dense(&v, FEAT_D_ORIGIN));
+	assert_null(find_dense(&v, FEAT_D_HATEWORD)); /* يهود is tagged group */
+
+	/* naming a group in a neutral sentence: only the group slot */
+	raqib_arena_reset(arena);
+	{
+		const char *t = "قرأت كتابا عن تاريخ الهنود في آسيا";
+		assert_int_equal(text_normalize(&tv, arena, t, strlen(t), &err), 0);
+	}
+	assert_int_equal(feat_extract(&spec, &tv, arena, &v, &err), 0);
+	assert_non_null(find_dense(&v, FEAT_D_ORIGIN));
+	assert_null(find_dense(&v, FEAT_D_FAITH));
+	assert_null(find_dense(&v, FEAT_D_GROUPNEAR));
+	assert_null(find_dense(&v, FEAT_D_INSULTWORD));
+
+	/* a hate word far (more than two words) from the group */
+	raqib_arena_reset(arena);
+	{
+		const char *t = "الحريم في السوق اليوم كثيرات جدا والناس خنازير";
+		assert_int_equal(text_normalize(&tv, arena, t, strlen(t), &err), 0);
+	}
+	assert_int_equal(feat_extract(&spec, &tv, arena, &v, &err), 0);
+	assert_non_null(find_dense(&v, FEAT_D_GENDER));
+	assert_non_null(f = find_dense(&v, FEAT_D_HATEWORD));
+	assert_true(fabsf(f->val - 0.9f) < 1e-6f);
+	assert_null(find_dense(&v, FEAT_D_GROUPNEAR));
+
+	/* without the flag the lists are ignored: slots 10-15 stay empty */
+	spec.flags &= ~(uint32_t)FEAT_LEX;
+	assert_int_equal(feat_extract(&spec, &tv, arena, &v, &err), 0);
+	for (uint32_t k = FEAT_D_FAITH; k <= FEAT_D_GROUPNEAR; k++)
+		assert_null(find_dense(&v, k));
+	lexicon_free(g);
+	lexicon_free(h);
+	lexicon_free(i);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -404,6 +476,7 @@ int main(void)
 		cmocka_unit_test(test_count_saturates),
 		cmocka_unit_test(test_prefetch_hint),
 		cmocka_unit_test(test_tf_values),
+		cmocka_unit_test(test_lex_signals),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -502,17 +502,26 @@ int model_set_new(const lin_model *const *models, const char *const *names, size
 	if (n == 0 || n > MODEL_SET_MAX)
 		return raqib_err_set(err, RAQIB_EARG, "model set: %zu models (1 to %d)", n,
 				     MODEL_SET_MAX);
-	for (j = 1; j < n; j++)
-		if (!feat_spec_eq(&models[j]->spec, &models[0]->spec))
+	for (j = 1; j < n; j++) {
+		/* FEAT_LEX adds dense signals in slots a model without it has
+		 * weight 0 in (it never saw them non-zero), so such models share
+		 * a set: the set extracts them when any of its models wants them. */
+		feat_spec a = models[j]->spec, b = models[0]->spec;
+		a.flags &= ~(uint32_t)FEAT_LEX;
+		b.flags &= ~(uint32_t)FEAT_LEX;
+		if (!feat_spec_eq(&a, &b))
 			return raqib_err_set(err, RAQIB_EARG,
 					     "%s and %s were trained with different feature specs "
 					     "(retrain one of them)",
 					     names ? names[0] : model_rule(models[0]),
 					     names ? names[j] : model_rule(models[j]));
+	}
 	s = calloc(1, sizeof *s);
 	if (!s)
 		goto nomem;
 	s->spec = models[0]->spec;
+	for (j = 1; j < n; j++)
+		s->spec.flags |= models[j]->spec.flags & FEAT_LEX;
 	s->n = (uint32_t)n;
 	s->lanes = n <= 4 ? 4 : MODEL_SET_MAX;
 	s->nw = models[0]->nw;
@@ -564,6 +573,13 @@ void model_set_free(model_set *s)
 	if (s->map)
 		munmap(s->map, s->maplen);
 	free(s);
+}
+
+void model_set_lexicons(model_set *s, const feat_spec *lists)
+{
+	s->spec.lex_groups = lists->lex_groups;
+	s->spec.lex_hate = lists->lex_hate;
+	s->spec.lex_insult = lists->lex_insult;
 }
 
 const feat_spec *model_set_spec(const model_set *s) { return &s->spec; }

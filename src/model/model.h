@@ -90,6 +90,10 @@ int model_set_new(const lin_model *const *models, const char *const *names, size
 		  model_set **out, raqib_err *err);
 void model_set_free(model_set *s);
 const feat_spec *model_set_spec(const model_set *s);
+/* A set whose spec has FEAT_LEX needs the word lists before it extracts
+ * (rule_feat_lexicons() fills a spec with the built-in ones): copies the
+ * lists' pointers of `lists`, which must outlive the set. */
+void model_set_lexicons(model_set *s, const feat_spec *lists);
 /* Calibrated probability of each model, in the order given at creation;
  * each equals model_prob() of that model bit for bit. */
 void model_set_probs(const model_set *s, const feat_vec *v, double *prob);

@@ -6,6 +6,9 @@
  * rebuilds this object when one changes.
  */
 #include "rule.h"
+#include "../model/features.h"
+
+#include <pthread.h>
 
 #define LEXDATA_INCBIN(e, f)                                              \
 	__asm__(".section .rodata\n"                                          \
@@ -34,4 +37,39 @@ const char *rule_lexdata(rule_lex which, size_t *len)
 		*len = 0;
 		return "";
 	}
+}
+
+static const lexicon *feat_lex[3];
+static raqib_err feat_lex_err;
+static pthread_once_t feat_lex_once = PTHREAD_ONCE_INIT;
+
+static void feat_lex_load(void)
+{
+	static const rule_lex which[3] = {LEX_HATE_GROUPS, LEX_HATE, LEX_INSULT};
+	static const char *const path[3] = {"data/lexicons/hate_groups.txt",
+					    "data/lexicons/hate.txt",
+					    "data/lexicons/insult.txt"};
+
+	for (int i = 0; i < 3; i++) {
+		size_t len;
+		const char *data = rule_lexdata(which[i], &len);
+		lexicon *lx = NULL;
+		if (lexicon_load(&lx, data, len, path[i], &feat_lex_err))
+			return;
+		feat_lex[i] = lx;
+	}
+}
+
+int rule_feat_lexicons(struct feat_spec *spec, raqib_err *err)
+{
+	pthread_once(&feat_lex_once, feat_lex_load);
+	if (!feat_lex[2]) {
+		if (err)
+			*err = feat_lex_err;
+		return feat_lex_err.code ? feat_lex_err.code : RAQIB_ENOMEM;
+	}
+	spec->lex_groups = feat_lex[0];
+	spec->lex_hate = feat_lex[1];
+	spec->lex_insult = feat_lex[2];
+	return 0;
 }

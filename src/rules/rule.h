@@ -22,7 +22,8 @@
 	X(PSEUDONYM, pseudonym)   \
 	X(NAMES, names)           \
 	X(STOPWORDS, stopwords)   \
-	X(PHONE_WORDS, phone_words)
+	X(PHONE_WORDS, phone_words) \
+	X(HATE_GROUPS, hate_groups)
 
 typedef enum {
 #define RULE_X_LEX(e, f) LEX_##e,
@@ -32,6 +33,16 @@ typedef enum {
 } rule_lex;
 
 struct lin_model;
+struct feat_spec;
+
+/*
+ * The word lists a FEAT_LEX model's dense signals read (hate_groups, hate,
+ * insult), always the copies built into the binary: the model was trained
+ * on them, and a site's lexicon_dir must not change what its features
+ * mean. Loaded once per process, never freed. Fills spec->lex_*; returns
+ * 0 or the loader's error.
+ */
+int rule_feat_lexicons(struct feat_spec *spec, raqib_err *err);
 
 typedef struct rule_env {
 	const raqib_config *cfg;

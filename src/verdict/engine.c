@@ -163,6 +163,12 @@ static int load_models(raqib_engine *eng, raqib_err *err)
 			err->code = RAQIB_EDATA;
 		return RAQIB_EDATA;
 	}
+	if (!rc && (model_set_spec(eng->mset)->flags & FEAT_LEX)) {
+		feat_spec lists;
+		if ((rc = rule_feat_lexicons(&lists, err)))
+			return rc;
+		model_set_lexicons(eng->mset, &lists);
+	}
 	return rc;
 }
 
