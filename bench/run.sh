@@ -181,6 +181,37 @@ $PIN "$BS" -r "$REPS" -c "$OUT/models.conf" "$PLAIN" > "$OUT/bench_screen_models
 $PIN "$BS" -r "$REPS" "$L300" > "$OUT/bench_screen_300.txt" || bs_ok=0
 $PIN "$BS" -r "$REPS" -c "$OUT/models.conf" "$L300" > "$OUT/bench_screen_300_models.txt" || bs_ok=0
 
+# fastText, one model, on the same ≈300-character texts (issue 4: "screen all
+# rules together faster than fastText runs one model"). Prediction speed does
+# not depend on how long it trained, so one epoch on the dialect train split
+# (tools/make_splits.py) with the tuned models' settings (dim 50, char 2-5,
+# word bigrams; about 400 MB) is enough. Its load time, measured on one
+# line, is taken off.
+ft_s=fail ft_cpu=- ft_rss=-
+FT_DATA=${RAQIB_DATA:-/work/shared/data}
+if command -v fasttext >/dev/null 2>&1 && [ -d "$FT_DATA" ]; then
+	say "bench: fastText, one model (trains one epoch, ~10 s)"
+	if python3 tools/make_splits.py --data "$FT_DATA" --out "$TMP/data" 2>/dev/null &&
+	   awk -F'\t' 'NR > 1 { print "__label__" $2 " " $1 }' "$TMP/data/dialect-train.tsv" > "$TMP/ft-train.txt" &&
+	   fasttext supervised -input "$TMP/ft-train.txt" -output "$TMP/ft" -dim 50 -wordNgrams 2 \
+		-minn 2 -maxn 5 -epoch 1 -thread 2 -verbose 0 > /dev/null; then
+		python3 -c 'import json, sys
+for l in sys.stdin:
+    print(json.loads(l)["text"].replace("\n", " "))' < "$L300" > "$TMP/ft-300.txt"
+		head -n 1 "$TMP/ft-300.txt" > "$TMP/ft-1.txt"
+		# shellcheck disable=SC2046
+		set -- $(timed "fasttext load" "$TMP/ft-1.txt" fasttext predict "$TMP/ft.bin" -); ft_load=$1
+		# shellcheck disable=SC2046
+		set -- $(timed "fasttext predict" "$TMP/ft-300.txt" fasttext predict "$TMP/ft.bin" -); ft_all=$1 ft_rss=$3
+		ft_s=$(awk -v a="$ft_all" -v b="$ft_load" 'BEGIN { d = a - b; print (d > 0) ? d : "fail" }')
+	else
+		say "bench: fastText training failed; no fastText row"
+	fi
+	rm -f "$TMP/ft.bin" "$TMP/ft-train.txt"
+else
+	say "bench: fasttext or $FT_DATA missing; no fastText row"
+fi
+
 # --- report ----------------------------------------------------------------
 # row LABEL SECONDS CPU_SECONDS LINES BYTES RSS_KB
 row() {
@@ -237,6 +268,7 @@ atleast() { awk -v s="$1" -v n="$2" -v t="$3" 'BEGIN { print (s != "fail" && s +
 	bsrow "raqib_screen, 4 models on, no article" "$OUT/bench_screen_models.txt" "$bytes_plain"
 	bsrow "raqib_screen, ~300 chars, no model" "$OUT/bench_screen_300.txt" "$bytes_300"
 	bsrow "raqib_screen, 4 models on, ~300 chars" "$OUT/bench_screen_300_models.txt" "$bytes_300"
+	row "fastText predict, ONE model, ~300 chars" "$ft_s" - "$lines_300" "$bytes_300" "$ft_rss"
 	echo "raqib check error lines: $err_p of $lines_plain without article, $err_a of $lines_art with article"
 	[ -n "$TIME" ] || echo "(no /usr/bin/time: install the Debian package 'time' for the RSS of raqib check and jq)"
 	echo
@@ -253,6 +285,9 @@ atleast() { awk -v s="$1" -v n="$2" -v t="$3" 'BEGIN { print (s != "fail" && s +
 		"$(awk -v c="$(result "$f300" cps)" -v p="$(result "$f300" p99_us)" -v r="$(result "$f300" rss_kb)" \
 		   -v tc="$TARGET_MODELS_CPS" -v tp="$TARGET_MODELS_P99_US" -v tr="$TARGET_MODELS_RSS_MB" \
 		   'BEGIN { print (c + 0 >= tc && p + 0 > 0 && p + 0 < tp && r + 0 > 0 && r / 1024 < tr) ? 1 : 0 }')"
+	verdict "all rules + 4 models (in process) faster than fastText predicting with one model, ≈300 chars" \
+		"$(awk -v c="$(result "$f300" cps)" -v s="$ft_s" -v n="$lines_300" \
+		   'BEGIN { print (s != "fail" && s + 0 > 0 && c + 0 > n / s) ? 1 : 0 }')"
 	echo
 	echo "in-process detail (best pass):"
 	for f in "$OUT/bench_screen_plain.txt" "$OUT/bench_screen_article.txt" \
