@@ -285,6 +285,10 @@ atleast() { awk -v s="$1" -v n="$2" -v t="$3" 'BEGIN { print (s != "fail" && s +
 		"$(awk -v c="$(result "$f300" cps)" -v p="$(result "$f300" p99_us)" -v r="$(result "$f300" rss_kb)" \
 		   -v tc="$TARGET_MODELS_CPS" -v tp="$TARGET_MODELS_P99_US" -v tr="$TARGET_MODELS_RSS_MB" \
 		   'BEGIN { print (c + 0 >= tc && p + 0 > 0 && p + 0 < tp && r + 0 > 0 && r / 1024 < tr) ? 1 : 0 }')"
+	msize=$(cat models/insult.model models/hate.model models/dialect.model models/foreign.model \
+		models/pseudonym.model | wc -c)
+	verdict "models: all five files < 25 MB ($(awk -v b="$msize" 'BEGIN { printf "%.1f", b / 1e6 }') MB), engine with four models starts in < 100 ms ($(result "$f300" engine_ms) ms)" \
+		"$(awk -v b="$msize" -v t="$(result "$f300" engine_ms)" 'BEGIN { print (b < 25e6 && t != "" && t + 0 < 100) ? 1 : 0 }')"
 	verdict "all rules + 4 models (in process) faster than fastText predicting with one model, ≈300 chars" \
 		"$(awk -v c="$(result "$f300" cps)" -v s="$ft_s" -v n="$lines_300" \
 		   'BEGIN { print (s != "fail" && s + 0 > 0 && c + 0 > n / s) ? 1 : 0 }')"
