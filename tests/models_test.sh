@@ -113,4 +113,17 @@ else
 	echo "FAIL engine: no hate finding with spans: $out"
 	fail=1
 fi
+# Presentation-form Arabic (U+FB50-U+FEFF, what some keyboards and PDFs
+# produce) is folded by NFKC before every model: the foreign model must see
+# Arabic, not an unknown script.
+pf='{"text": "ﺍﻝﺱﻝﺍﻡ ﻉﻝﻱﻙﻡ ﻭﺭﺡﻡﺓ ﺍﻝﻝﻩ، ﻡﻕﺍﻝ ﺭﺍﺉﻉ ﻉﻥ ﺍﻝﺍﻕﺕﺹﺍﺩ ﻭﺍﻝﺱﻱﺍﺱﺓ"}'
+latin='{"text": "This article is biased and ignores the facts on the ground"}'
+out=$(printf '%s\n%s\n' "$pf" "$latin" | "$RAQIB" check --json --config "$WORK/four.conf" || true)
+if [ "$(echo "$out" | sed -n 1p | jq '[.reasons[] | select(.rule == "foreign")] | length')" = 0 ] &&
+   [ "$(echo "$out" | sed -n 2p | jq '[.reasons[] | select(.rule == "foreign")] | length')" = 1 ]; then
+	echo "ok   engine: presentation-form Arabic is not foreign, an English comment is"
+else
+	echo "FAIL engine: presentation forms / English: $out"
+	fail=1
+fi
 exit $fail
