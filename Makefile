@@ -121,7 +121,7 @@ test: deps
 	@echo "make test: all passed"
 
 FUZZ_SECONDS ?= 60
-FUZZERS = normalize jsonl
+FUZZERS = normalize jsonl models
 FUZZ_LIB_SRC := $(LIB_SRC) src/cli/jsonl.c
 fuzz-build:
 	@mkdir -p $(B)/fuzz
