@@ -37,17 +37,25 @@ not versioned.
            comments / the other half (news thresholds).
   foreign  foreign: udhr-foreign (every non-Arabic language), narabizi,
            tunizi, haifa-arabizi foreign rows; ok: Standard Arabic UDHR,
-           haifa-arabizi Arabic-script rows, every aoc-dialect sentence (MSA
-           AND dialect: colloquial Arabic is not a foreign language) and
-           sentences of saudinewsnet articles. Each source's own split.
-           News: every labelled aoc-news-comments comment of the test split
-           as ok; newsdev / newstest halved as for dialect.
+           haifa-arabizi Arabic-script rows holding an Arabic letter, every
+           aoc-dialect sentence (MSA AND dialect: colloquial Arabic is not a
+           foreign language) and sentences of saudinewsnet articles. Each
+           source's own split; train also gets every UDHR train paragraph
+           cut into comment-length pieces (3-12 words; --foreign-whole
+           leaves them out). foreign-shortdev / foreign-short: the dev /
+           test split at comment length (UDHR paragraphs cut the same way,
+           other rows up to 300 characters; short also holds
+           tests/fixtures/foreign_mixed.tsv), foreign-shortpu its Persian
+           and Urdu pieces. News: every labelled aoc-news-comments comment
+           of the test split as ok; newsdev / newstest halved as for
+           dialect.
   hate     news (no hate-labelled news comment exists): hate-newsdev /
            hate-newstest = the AOC comments of the dialect halves and the
            non-offensive ID7 Aljazeera comments of its dev / test split,
            all ok (how many ordinary news comments the model holds).
 
 usage: tools/make_splits.py [--data DIR] [--out DIR] [--hate-extra] [--dialect-extra]
+                            [--foreign-whole]
 """
 import argparse
 import csv
