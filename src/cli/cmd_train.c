@@ -885,25 +885,12 @@ static lexicon *load_lex(const char *dir, const char *name)
 	char path[4096];
 	raqib_err err = {0, ""};
 	lexicon *lx = NULL;
-	FILE *fp;
-	char *buf = NULL;
-	long len;
 
 	snprintf(path, sizeof path, "%s/%s", dir, name);
-	fp = fopen(path, "rb");
-	if (!fp || fseek(fp, 0, SEEK_END) || (len = ftell(fp)) < 0 || fseek(fp, 0, SEEK_SET) ||
-	    !(buf = malloc((size_t)len + 1)) || fread(buf, 1, (size_t)len, fp) != (size_t)len) {
-		fprintf(stderr, "raqib train: cannot read %s\n", path);
-		goto out;
-	}
-	if (lexicon_load(&lx, buf, (size_t)len, path, &err)) {
+	if (lexicon_load_file(&lx, path, &err)) {
 		fprintf(stderr, "raqib train: %s\n", err.msg);
-		lx = NULL;
+		return NULL;
 	}
-out:
-	if (fp)
-		fclose(fp);
-	free(buf);
 	return lx;
 }
 

@@ -31,7 +31,9 @@
  */
 #include "lexicon.h"
 
+#include <errno.h>
 #include <stdatomic.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -1098,4 +1100,63 @@ size_t lexicon_scan(const lexicon *lx, const text_view *tv, raqib_arena *a,
 		}
 	}
 	return count;
+}
+
+/* The whole file, NUL-terminated; refuses files over 64 MiB (no word list
+ * comes near it, and a wrong path to something huge should not be read). */
+static int read_file(const char *path, char **out, size_t *len, raqib_err *err)
+{
+	FILE *f = fopen(path, "rb");
+	char *p = NULL;
+	size_t n = 0, cap = 0, got;
+
+	if (!f)
+		return raqib_err_set(err, RAQIB_EIO, "%s: %s", path, strerror(errno));
+	for (;;) {
+		if (cap - n < 65536) {
+			char *q;
+			if (cap > ((size_t)64 << 20)) {
+				raqib_err_set(err, RAQIB_EDATA, "%s: larger than 64 MiB", path);
+				goto fail;
+			}
+			cap = cap ? cap * 2 : 65536;
+			q = realloc(p, cap + 1);
+			if (!q) {
+				raqib_err_set(err, RAQIB_ENOMEM, "%s: out of memory", path);
+				goto fail;
+			}
+			p = q;
+		}
+		got = fread(p + n, 1, cap - n, f);
+		n += got;
+		if (got == 0)
+			break;
+	}
+	if (ferror(f)) {
+		raqib_err_set(err, RAQIB_EIO, "%s: read error", path);
+		goto fail;
+	}
+	fclose(f);
+	p[n] = 0;
+	*out = p;
+	*len = n;
+	return 0;
+fail:
+	fclose(f);
+	free(p);
+	return err ? err->code : RAQIB_EIO;
+}
+
+int lexicon_load_file(lexicon **out, const char *path, raqib_err *err)
+{
+	char *data = NULL;
+	size_t len = 0;
+	int rc;
+
+	*out = NULL;
+	if ((rc = read_file(path, &data, &len, err)))
+		return rc;
+	rc = lexicon_load(out, data, len, path, err);
+	free(data);
+	return rc;
 }

@@ -43,6 +43,9 @@ typedef struct lex_match {
 /* Builds a lexicon from file contents. `name` is used in error messages. */
 int lexicon_load(lexicon **out, const char *data, size_t len, const char *name,
 		 raqib_err *err);
+/* Reads and builds the lexicon in file `path` (named by it in errors):
+ * RAQIB_EIO / RAQIB_EDATA / RAQIB_ENOMEM, or lexicon_load()'s error. */
+int lexicon_load_file(lexicon **out, const char *path, raqib_err *err);
 void lexicon_free(lexicon *lx);
 size_t lexicon_size(const lexicon *lx);
 /* Tag id for a tag name as it appears in the file; 0 if absent. A hash

@@ -66,49 +66,6 @@ static const rule_fn rule_fns[RAQIB_RULE_COUNT] = {
 	[RAQIB_RULE_PHONE] = rule_phone,
 };
 
-static int read_file(const char *path, char **out, size_t *len, raqib_err *err)
-{
-	FILE *f = fopen(path, "rb");
-	char *p = NULL;
-	size_t n = 0, cap = 0, got;
-
-	if (!f)
-		return raqib_err_set(err, RAQIB_EIO, "%s: %s", path, strerror(errno));
-	for (;;) {
-		if (cap - n < 65536) {
-			char *q;
-			if (cap > ((size_t)64 << 20)) {
-				raqib_err_set(err, RAQIB_EDATA, "%s: larger than 64 MiB", path);
-				goto fail;
-			}
-			cap = cap ? cap * 2 : 65536;
-			q = realloc(p, cap + 1);
-			if (!q) {
-				raqib_err_set(err, RAQIB_ENOMEM, "%s: out of memory", path);
-				goto fail;
-			}
-			p = q;
-		}
-		got = fread(p + n, 1, cap - n, f);
-		n += got;
-		if (got == 0)
-			break;
-	}
-	if (ferror(f)) {
-		raqib_err_set(err, RAQIB_EIO, "%s: read error", path);
-		goto fail;
-	}
-	fclose(f);
-	p[n] = 0;
-	*out = p;
-	*len = n;
-	return 0;
-fail:
-	fclose(f);
-	free(p);
-	return err ? err->code : RAQIB_EIO;
-}
-
 /* Loads the models the config names, checks that each is for its rule and
  * that all share one feature spec, and interleaves their weights. */
 static int load_models(raqib_engine *eng, raqib_err *err)
@@ -183,7 +140,7 @@ int raqib_engine_new(const raqib_config *cfg, raqib_engine **out, raqib_err *err
 	eng->cfg = *cfg;
 	for (int i = 0; i < LEX_COUNT; i++) {
 		const char *data;
-		char *file = NULL, path[600];
+		char path[600];
 		size_t len;
 		FILE *probe;
 
@@ -191,10 +148,7 @@ int raqib_engine_new(const raqib_config *cfg, raqib_engine **out, raqib_err *err
 		/* A site may override only some lexicons; the rest stay built in. */
 		if (cfg->lexicon_dir[0] && (probe = fopen(path, "rb"))) {
 			fclose(probe);
-			if ((rc = read_file(path, &file, &len, err)))
-				goto fail;
-			rc = lexicon_load(&eng->lex[i], file, len, path, err);
-			free(file);
+			rc = lexicon_load_file(&eng->lex[i], path, err);
 		} else {
 			data = rule_lexdata((rule_lex)i, &len);
 			snprintf(path, sizeof path, "data/lexicons/%s.txt", lex_files[i]);
