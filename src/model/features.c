@@ -565,16 +565,8 @@ static inline void top_consider(const feat_fused *f, uint32_t k, int16_t w, top_
 	slot = f->slot[k];
 	for (j = 0; j < t->n; j++)
 		listed |= t->top[j].idx == slot;
-	if (listed)
-		return;
-	j = t->n < FEAT_TOPK ? t->n++ : t->n - 1;
-	while (j > 0 && t->top[j - 1].w < w) {
-		t->top[j] = t->top[j - 1];
-		j--;
-	}
-	t->top[j] = (feat_top){w, slot, k, 0};
-	if (t->n == FEAT_TOPK)
-		t->floor = t->top[t->n - 1].w;
+	if (!listed)
+		feat_top_insert(t->top, &t->n, &t->floor, (feat_top){w, slot, k, 0});
 }
 
 uint32_t feat_fused_top(const feat_fused *f, uint32_t lane, feat_top *top)

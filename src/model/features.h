@@ -127,6 +127,26 @@ typedef struct feat_top {
 	uint32_t idx, start, end;
 } feat_top;
 
+/* Adds e to a list of at most FEAT_TOPK entries kept by decreasing weight
+ * (ties: the earlier entry stays first) if e.w beats *floor, which rises
+ * to the last entry's weight once the list is full. The caller skips
+ * entries already listed. */
+static inline void feat_top_insert(feat_top *top, uint32_t *n, int16_t *floor, feat_top e)
+{
+	uint32_t j;
+
+	if (!(e.w > *floor))
+		return;
+	j = *n < FEAT_TOPK ? (*n)++ : *n - 1;
+	while (j > 0 && top[j - 1].w < e.w) {
+		top[j] = top[j - 1];
+		j--;
+	}
+	top[j] = e;
+	if (*n == FEAT_TOPK)
+		*floor = top[*n - 1].w;
+}
+
 /* What the fused FEAT_TF pass computed (see feat_spec.lanes4): the four
  * integer sums, and the occurrences in order (in the arena given to
  * feat_extract()) for feat_fused_top(). */

@@ -397,24 +397,16 @@ static size_t explain_tf(const lin_model *m, const feat_vec *v, model_contrib *o
 		k = feat_fused_top(v->fused, (uint32_t)lane, tops);
 	} else {
 		int16_t fl = 0;
-		k = 0;
+		uint32_t nt = 0;
 		for (i = 0; i < v->n; i++) {
 			const feat *f = &v->f[i];
-			int16_t x;
 			if (f->idx < FEAT_NDENSE || f->idx >= m->nw)
 				continue;
-			x = w[(size_t)f->idx * stride];
-			if (!(x > fl))
-				continue;
-			j = k < FEAT_TOPK ? k++ : k - 1;
-			while (j > 0 && tops[j - 1].w < x) {
-				tops[j] = tops[j - 1];
-				j--;
-			}
-			tops[j] = (feat_top){x, f->idx, f->start, f->end};
-			if (k == FEAT_TOPK)
-				fl = tops[k - 1].w;
+			/* the merged vector holds each slot once */
+			feat_top_insert(tops, &nt, &fl,
+					(feat_top){w[(size_t)f->idx * stride], f->idx, f->start, f->end});
 		}
+		k = nt;
 	}
 	for (j = 0; j < k && n < top_k; j++) {
 		out[n].idx = top[j].idx;
