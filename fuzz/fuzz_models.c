@@ -1,5 +1,5 @@
 /* libFuzzer target: the engine with the four shipped text models on
- * (models/*.model, run from the repo root as make fuzz does). Exercises
+ * (models/<rule>.model, run from the repo root as make fuzz does). Exercises
  * what the default engine of fuzz_normalize.c never reaches: the fused
  * feature pass, the word-list signals of the hate model, the explanations
  * looked for after a rule fires (feat_fused_top) and their spans. Checks
