@@ -464,7 +464,6 @@ static void tf_steps_init(void)
 typedef struct occ_list {
 	uint32_t *slot, *org;
 	const int16_t *w4;
-	const uint8_t *cnt;
 	uint32_t mask, n;
 } occ_list;
 
@@ -692,7 +691,6 @@ static int extract_fused(const feat_spec *spec, const text_view *tv, const schar
 	o.slot = slots;
 	o.org = orgs;
 	o.w4 = spec->lanes4;
-	o.cnt = tls_cnt;
 	o.mask = (1u << spec->hash_bits) - 1;
 	o.n = 0;
 	if (spec->flags & FEAT_CHARS) {
