@@ -42,6 +42,41 @@ else
 	fail=1
 fi
 
+# 1b. --adapt: the saved weights are the shared copy plus the target
+# domain's. وحش is praise in the fixture's fans rows and an insult in its
+# news rows; غبي is an insult in both. Probes use subjects not in the
+# fixture. `groups` of `raqib eval`: share of each probe group judged right.
+adapt_groups() {
+	"$RAQIB" train --rule insult --train tests/fixtures/model_domains.tsv --C 16 \
+		--hash-bits 16 --out "$WORK/adapt.model" "$@" >/dev/null 2>&1 || { echo "train failed"; return; }
+	"$RAQIB" eval --rule insult --model "$WORK/adapt.model" tests/fixtures/model_domains_probe.tsv |
+		tail -n 1 | jq -r '"\(.groups.ambiguous.correct) \(.groups.shared.correct)"'
+}
+check_adapt() {
+	want=$1
+	shift
+	got=$(adapt_groups "$@")
+	if [ "$got" = "$want" ]; then
+		echo "ok   train $* judges the probes as expected (ambiguous, shared: $got)"
+	else
+		echo "FAIL train $*: probes judged '$got', expected '$want'"
+		fail=1
+	fi
+}
+check_adapt "1 1" --adapt news
+check_adapt "0 1" --adapt fans
+check_adapt "0 1" --nb --adapt sport --domain 'fan*=sport'
+if "$RAQIB" train --rule insult --train tests/fixtures/model_domains.tsv --C 16 \
+	--hash-bits 16 --adapt tweets --out "$WORK/adapt.model" 2>"$WORK/adapt.err"; then
+	echo "FAIL train --adapt with a domain no row has succeeded"
+	fail=1
+elif grep -q "no training row is in domain 'tweets'" "$WORK/adapt.err"; then
+	echo "ok   train --adapt with a domain no row has is refused with a message"
+else
+	echo "FAIL train --adapt tweets: unexpected message: $(cat "$WORK/adapt.err")"
+	fail=1
+fi
+
 # 2. the shipped models against their cards
 if [ ! -d "$DATA" ]; then
 	echo "skipped: $DATA not found (shipped-model figures not checked)"

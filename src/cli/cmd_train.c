@@ -27,7 +27,8 @@ static const char train_usage[] =
 	"                   [--C C | --C-grid C1,C2,...] [--min-precision P] [--no-balance]\n"
 	"                   [--weight GROUP=N]... [--clean-folds K [--clean-below P]]\n"
 	"                   [--hash-bits B] [--char-min N] [--char-max N] [--word-max N]\n"
-	"                   [--tf] [--nb [--nb-alpha A]] [--lex-dir DIR]\n";
+	"                   [--tf] [--nb [--nb-alpha A]] [--lex-dir DIR]\n"
+	"                   [--adapt DOMAIN [--domain GROUP=DOMAIN]...]\n";
 
 static const char train_help[] =
 	"\n"
@@ -78,12 +79,20 @@ static const char train_help[] =
 	"                     terms, slurs, insults, a group term next to one)\n"
 	"                     from DIR/hate_groups.txt, hate.txt and insult.txt;\n"
 	"                     use the files the binary is built with (data/lexicons)\n"
+	"  --adapt DOMAIN     with --nb: feature augmentation (Daume 2007): every\n"
+	"                     training row is fitted on a shared copy of its\n"
+	"                     features and one for its domain; the saved weights are\n"
+	"                     shared + DOMAIN's copy, so scoring is unchanged\n"
+	"  --domain GROUP=D   the domain of rows whose third column is GROUP ('*'\n"
+	"                     suffix: prefix; first match wins; at most 16); rows no\n"
+	"                     --domain matches form the domain named by their group\n"
 	"  -h, --help         show this help\n"
 	"\n"
 	"exit status: 0 model written, 2 bad usage, bad data or an I/O error.\n";
 
 #define MAX_WEIGHTS 16
 #define MAX_GRID 16
+#define MAX_DOMAINS 32
 #define CLEAN_C 8.0
 
 typedef struct group_weight {
@@ -94,11 +103,13 @@ typedef struct group_weight {
 } group_weight;
 
 typedef struct train_opts {
-	const char *rule, *train, *dev, *out, *lex_dir;
+	const char *rule, *train, *dev, *out, *lex_dir, *adapt;
 	double C, min_precision, clean_below, nb_alpha;
 	double grid[MAX_GRID];
 	unsigned ngrid, nweights, clean_folds;
 	group_weight weights[MAX_WEIGHTS];
+	group_weight domains[MAX_WEIGHTS]; /* n unused; group = "GROUP=DOMAIN" */
+	unsigned ndomains;
 	bool no_balance, nb, tf;
 	int hash_bits, char_min, char_max, word_max;
 } train_opts;
@@ -109,6 +120,7 @@ typedef struct row {
 	size_t len;
 	bool pos;
 	unsigned rep;
+	unsigned dom;       /* --adapt: index in load_ctx.dom */
 } row;
 
 typedef struct load_ctx {
@@ -119,6 +131,9 @@ typedef struct load_ctx {
 	const char *path;
 	size_t skipped, dropped;
 	bool unweighted;    /* keep every row once (a dev set kept as rows) */
+	/* --adapt: the training rows' domains, in order of first appearance */
+	char *dom[MAX_DOMAINS];
+	unsigned ndom;
 } load_ctx;
 
 static int need(int i, int argc, const char *opt)
@@ -169,6 +184,22 @@ static int parse_weight(const char *v, train_opts *o)
 	return 0;
 }
 
+static int parse_domain(const char *v, train_opts *o)
+{
+	const char *eq = strchr(v, '=');
+	group_weight *d;
+
+	if (!eq || eq == v || !eq[1] || o->ndomains == MAX_WEIGHTS)
+		return -1;
+	d = &o->domains[o->ndomains++];
+	d->group = v;
+	d->len = (size_t)(eq - v);
+	d->prefix = v[d->len - 1] == '*';
+	if (d->prefix)
+		d->len--;
+	return 0;
+}
+
 static int parse_value(const char *a, const char *v, train_opts *o)
 {
 	char *end;
@@ -189,6 +220,10 @@ static int parse_value(const char *a, const char *v, train_opts *o)
 		return parse_grid(v, o);
 	} else if (!strcmp(a, "--weight")) {
 		return parse_weight(v, o);
+	} else if (!strcmp(a, "--domain")) {
+		return parse_domain(v, o);
+	} else if (!strcmp(a, "--adapt")) {
+		o->adapt = v;
 	} else if (!strcmp(a, "--char-max") || !strcmp(a, "--word-max")) {
 		bool cm = !strcmp(a, "--char-max");
 		b = strtol(v, &end, 10);
@@ -239,7 +274,7 @@ static bool takes_value(const char *a)
 					   "--C-grid", "--min-precision", "--hash-bits",
 					   "--char-min", "--weight", "--clean-folds",
 					   "--clean-below", "--nb-alpha", "--char-max",
-					   "--word-max", "--lex-dir"};
+					   "--word-max", "--lex-dir", "--adapt", "--domain"};
 	size_t i;
 
 	for (i = 0; i < sizeof opts / sizeof opts[0]; i++)
@@ -289,6 +324,14 @@ static int parse_args(int argc, char **argv, train_opts *o)
 		fprintf(stderr, "raqib train: --nb and --clean-folds exclude each other\n");
 		goto usage;
 	}
+	if (o->adapt && o->clean_folds) {
+		fprintf(stderr, "raqib train: --adapt and --clean-folds exclude each other\n");
+		goto usage;
+	}
+	if (o->ndomains && !o->adapt) {
+		fprintf(stderr, "raqib train: --domain needs --adapt\n");
+		goto usage;
+	}
 	if (o->nb_alpha > 0 && !o->nb) {
 		fprintf(stderr, "raqib train: --nb-alpha needs --nb\n");
 		goto usage;
@@ -317,10 +360,52 @@ static unsigned repeats(const train_opts *o, const char *group)
 	return 1;
 }
 
+/* The --domain name of `group` (the group itself if none matches). */
+static const char *domain_of(const train_opts *o, const char *group, size_t *len)
+{
+	unsigned i;
+
+	for (i = 0; i < o->ndomains; i++) {
+		const group_weight *d = &o->domains[i];
+		if (!strncmp(group, d->group, d->len) && (d->prefix || !group[d->len])) {
+			const char *name = d->group + d->len + (d->prefix ? 2 : 1);
+			*len = strlen(name);
+			return name;
+		}
+	}
+	*len = strlen(group);
+	return group;
+}
+
+/* Index of the row's domain in c->dom, added if new. */
+static int domain_index(load_ctx *c, const char *group, unsigned *out, raqib_err *err)
+{
+	size_t len;
+	const char *name = domain_of(c->o, group, &len);
+	unsigned i;
+
+	for (i = 0; i < c->ndom; i++)
+		if (strlen(c->dom[i]) == len && !memcmp(c->dom[i], name, len)) {
+			*out = i;
+			return 0;
+		}
+	if (c->ndom == MAX_DOMAINS)
+		return raqib_err_set(err, RAQIB_EDATA, "--adapt: more than %d domains",
+				     MAX_DOMAINS);
+	if (!(c->dom[c->ndom] = strndup(name, len)))
+		return raqib_err_set(err, RAQIB_ENOMEM, "out of memory");
+	*out = c->ndom++;
+	return 0;
+}
+
 static int keep_row(load_ctx *c, const model_tsv_row *r, bool pos, unsigned rep,
 		    raqib_err *err)
 {
 	row *nr;
+	unsigned dom = 0;
+
+	if (c->o->adapt && !c->unweighted && domain_index(c, r->group, &dom, err))
+		return err->code;
 
 	if (c->nrows == c->cap) {
 		size_t cap = c->cap ? 2 * c->cap : 4096;
@@ -338,6 +423,7 @@ static int keep_row(load_ctx *c, const model_tsv_row *r, bool pos, unsigned rep,
 	nr->len = r->len;
 	nr->pos = pos;
 	nr->rep = rep;
+	nr->dom = dom;
 	c->nrows++;
 	return 0;
 }
@@ -594,7 +680,11 @@ typedef struct fset {
 	size_t *off;
 	double *y;
 	unsigned *rep;
+	unsigned *dom;      /* row.dom */
 	size_t n;
+	/* --adapt: number of domains and the target's index (-1: no --adapt) */
+	unsigned ndom;
+	int target;
 } fset;
 
 static void fset_free(fset *s)
@@ -603,6 +693,7 @@ static void fset_free(fset *s)
 	free(s->off);
 	free(s->y);
 	free(s->rep);
+	free(s->dom);
 }
 
 /* Extracts the features of rows[0..n); invalid UTF-8 counted in *skipped. */
@@ -619,7 +710,9 @@ static int fset_build(fset *s, const row *rows, size_t n, const feat_spec *spec,
 	s->off = malloc((n ? n : 1) * sizeof *s->off);
 	s->y = malloc((n ? n : 1) * sizeof *s->y);
 	s->rep = malloc((n ? n : 1) * sizeof *s->rep);
-	if (!a || !s->off || !s->y || !s->rep)
+	s->dom = malloc((n ? n : 1) * sizeof *s->dom);
+	s->target = -1;
+	if (!a || !s->off || !s->y || !s->rep || !s->dom)
 		goto oom;
 	for (i = 0; i < n; i++) {
 		text_view tv;
@@ -646,6 +739,7 @@ static int fset_build(fset *s, const row *rows, size_t n, const feat_spec *spec,
 		}
 		s->off[s->n] = s->nn;
 		s->y[s->n] = rows[i].pos ? 1.0 : -1.0;
+		s->dom[s->n] = rows[i].dom;
 		s->rep[s->n++] = rows[i].rep;
 		for (k = 0; k < v.n; k++)
 			s->nodes[s->nn++] = (struct feature_node){(int)v.f[k].idx + 1, v.f[k].val};
@@ -728,11 +822,17 @@ static int nb_fit(const fset *tr, const fset *dv, const train_opts *o, const fea
 		  lin_model **best, model_train_info *info)
 {
 	uint32_t nw = 1u << spec->hash_bits, j;
+	/* --adapt: block 0 holds the shared copy of every feature (bias
+	 * included), block 1 + d the copy of domain d's rows */
+	size_t blk = (size_t)nw + 1, nblk = tr->target >= 0 ? tr->ndom + 1u : 1u;
+	size_t tgt = tr->target >= 0 ? ((size_t)tr->target + 1) * blk : 0;
 	size_t nl = 0, i, k, ng;
 	double *r = malloc(2 * ((size_t)nw + 1) * sizeof *r);
-	double *warm = calloc((size_t)nw + 1, sizeof *warm);
+	double *warm = calloc(nblk * blk, sizeof *warm);
 	double *w = malloc(((size_t)nw + 1) * sizeof *w);
-	struct feature_node *xs = malloc((tr->nn ? tr->nn : 1) * sizeof *xs);
+	/* a row's nodes, once per block it uses (shared + its domain) */
+	struct feature_node *xs = malloc((tr->nn ? (nblk > 1 ? 2 : 1) * tr->nn : 1) * sizeof *xs);
+	size_t *xoff = malloc((tr->n ? tr->n : 1) * sizeof *xoff);
 	struct feature_node **x = NULL;
 	double *y = NULL, wt[2] = {1.0, 1.0}, npos = 0;
 	struct problem p;
@@ -743,19 +843,33 @@ static int nb_fit(const fset *tr, const fset *dv, const train_opts *o, const fea
 		nl += tr->rep[i];
 	x = malloc((nl ? nl : 1) * sizeof *x);
 	y = malloc((nl ? nl : 1) * sizeof *y);
-	if (!r || !warm || !w || !xs || !x || !y) {
+	if (!r || !warm || !w || !xs || !xoff || !x || !y) {
 		fprintf(stderr, "raqib train: out of memory\n");
 		goto out;
 	}
-	nb_ratio(tr, nw, o->nb_alpha > 0 ? o->nb_alpha : 1.0, r);
-	for (i = 0; i < tr->nn; i++) {
-		xs[i] = tr->nodes[i];
-		if (xs[i].index > 0)
-			xs[i].value *= r[xs[i].index - 1];
+	if (o->nb) {
+		nb_ratio(tr, nw, o->nb_alpha > 0 ? o->nb_alpha : 1.0, r);
+	} else {
+		/* --adapt alone: plain logistic regression on the same path */
+		for (j = 0; j <= nw; j++)
+			r[j] = 1.0;
+	}
+	for (i = 0, k = 0; i < tr->n; i++) {
+		size_t b, nb = nblk > 1 ? 2 : 1;
+		xoff[i] = k;
+		/* shared block, then the domain's: indices stay increasing */
+		for (b = 0; b < nb; b++) {
+			size_t base = b ? (1 + (size_t)tr->dom[i]) * blk : 0;
+			const struct feature_node *f;
+			for (f = tr->nodes + tr->off[i]; f->index != -1; f++)
+				xs[k++] = (struct feature_node){f->index + (int)base,
+								f->value * r[f->index - 1]};
+		}
+		xs[k++] = (struct feature_node){-1, 0.0};
 	}
 	for (i = 0, nl = 0; i < tr->n; i++)
 		for (k = 0; k < tr->rep[i]; k++) {
-			x[nl] = xs + tr->off[i];
+			x[nl] = xs + xoff[i];
 			y[nl++] = tr->y[i];
 			npos += tr->y[i] > 0;
 		}
@@ -769,7 +883,7 @@ static int nb_fit(const fset *tr, const fset *dv, const train_opts *o, const fea
 		wt[1] = (double)nl / (2.0 * ((double)nl - npos));
 	}
 	p.l = (int)nl;
-	p.n = (int)nw + 1;
+	p.n = (int)(nblk * blk);
 	p.y = y;
 	p.x = x;
 	p.bias = -1;
@@ -787,11 +901,12 @@ static int nb_fit(const fset *tr, const fset *dv, const train_opts *o, const fea
 			fprintf(stderr, "raqib train: liblinear failed (C=%g)\n", C);
 			goto out;
 		}
-		memcpy(warm, lm->w, ((size_t)nw + 1) * sizeof *warm);
-		/* the ratio folds into the saved weight; the bias is unscaled */
+		memcpy(warm, lm->w, nblk * blk * sizeof *warm);
+		/* the ratio folds into the saved weight, and so does the target
+		 * domain's copy (with --adapt); the bias is unscaled */
 		for (j = 0; j < nw; j++)
-			w[j] = sign * lm->w[j] * r[j];
-		w[nw] = sign * lm->w[nw];
+			w[j] = sign * (lm->w[j] + (tgt ? lm->w[tgt + j] : 0.0)) * r[j];
+		w[nw] = sign * (lm->w[nw] + (tgt ? lm->w[tgt + nw] : 0.0));
 		bad = model_from_weights(spec, o->rule, w, 1.0, &cm) != 0;
 		free_and_destroy_model(&lm);
 		memset(&ci, 0, sizeof ci);
@@ -832,6 +947,7 @@ out:
 	free(warm);
 	free(w);
 	free(xs);
+	free(xoff);
 	free(x);
 	free(y);
 	return rc;
@@ -848,6 +964,22 @@ static int nb_train(const load_ctx *c, const train_opts *o, const feat_spec *spe
 
 	if (fset_build(&tr, c->rows, c->nrows, spec, &skipped))
 		goto out;
+	if (o->adapt) {
+		unsigned d;
+		for (d = 0; d < c->ndom; d++)
+			if (!strcmp(c->dom[d], o->adapt))
+				tr.target = (int)d;
+		if (tr.target < 0) {
+			fprintf(stderr, "raqib train: --adapt: no training row is in domain '%s'\n",
+				o->adapt);
+			goto out;
+		}
+		tr.ndom = c->ndom;
+		fprintf(stderr, "raqib train: --adapt %s: %u domains:", o->adapt, c->ndom);
+		for (d = 0; d < c->ndom; d++)
+			fprintf(stderr, " %s", c->dom[d][0] ? c->dom[d] : "(no group)");
+		fputc('\n', stderr);
+	}
 	for (i = 0; i < tr.n; i++)
 		npos += tr.y[i] > 0;
 	fprintf(stderr, "raqib train: %s: %zu documents, %zu %s, %zu ok", o->train, tr.n, npos,
@@ -945,7 +1077,7 @@ int cmd_train(int argc, char **argv)
 	c.path = o.train;
 	if (read_tsv(o.train, &c))
 		goto out;
-	if (o.nb) {
+	if (o.nb || o.adapt) {
 		/* features and fit are timed together */
 		t1 = t0;
 		if (nb_train(&c, &o, &spec, &m, &info))
@@ -995,6 +1127,8 @@ out:
 	model_dataset_free(tr);
 	model_dataset_free(dv);
 	free_rows(c.rows, c.nrows);
+	for (r = 0; r < (int)c.ndom; r++)
+		free(c.dom[r]);
 	free(keep);
 	lexicon_free(lxg);
 	lexicon_free(lxh);
