@@ -4,6 +4,8 @@
 # 1. Training through the CLI is deterministic: two separate `raqib train`
 #    processes on tests/fixtures/model_small.tsv write the same bytes
 #    (src/model/model_test.c checks the same within one process).
+#    Also --adapt (tests/fixtures/model_domains.tsv) and the word-list
+#    digest of --lex-dir models (edited lists are refused).
 # 2. Every shipped models/<rule>.model still reaches the test-split figure
 #    its card states (models/<rule>.md: the bold row of its figures table,
 #    macro-F1 or accuracy per the table header) minus TOL points, measured
@@ -76,6 +78,40 @@ else
 	echo "FAIL train --adapt tweets: unexpected message: $(cat "$WORK/adapt.err")"
 	fail=1
 fi
+
+# 1c. A model with word-list signals (--lex-dir) records the lists'
+# digest: trained on the built-in lists it loads, trained on edited ones
+# `raqib eval` and the engine (`raqib check`) refuse it with a message.
+# Comments and blank lines are not part of the digest.
+mkdir -p "$WORK/lex" "$WORK/lexc"
+cp data/lexicons/hate_groups.txt data/lexicons/hate.txt data/lexicons/insult.txt "$WORK/lex/"
+cp data/lexicons/hate_groups.txt data/lexicons/hate.txt data/lexicons/insult.txt "$WORK/lexc/"
+printf 'كلمة_مضافة\n' >> "$WORK/lex/insult.txt"
+printf '\n# a comment added\n' >> "$WORK/lexc/hate.txt"
+for v in same comment edited; do
+	dir=data/lexicons
+	[ "$v" = edited ] && dir=$WORK/lex
+	[ "$v" = comment ] && dir=$WORK/lexc
+	"$RAQIB" train --rule insult --train tests/fixtures/model_small.tsv --C 4 --hash-bits 16 \
+		--lex-dir "$dir" --out "$WORK/lex-$v.model" >/dev/null 2>&1
+	# a relative path in a config is read from the config's folder
+	printf '[rule.insult]\nmodel = lex-%s.model\n' "$v" > "$WORK/lex-$v.conf"
+	e=0
+	"$RAQIB" eval --rule insult --model "$WORK/lex-$v.model" tests/fixtures/model_small.tsv \
+		>/dev/null 2>"$WORK/lex-$v.err" || e=$?
+	c=0
+	printf '{"id":"1","name":"سالم","text":"الوزير غبي"}\n' |
+		"$RAQIB" check --config "$WORK/lex-$v.conf" >/dev/null 2>>"$WORK/lex-$v.err" || c=$?
+	n=$(grep -c "trained with other word lists" "$WORK/lex-$v.err" || true)
+	if [ "$v" != edited ] && [ "$e$c$n" = 000 ]; then
+		echo "ok   a --lex-dir model trained on the built-in lists ($v) loads (eval, check)"
+	elif [ "$v" = edited ] && [ "$e" != 0 ] && [ "$c" != 0 ] && [ "$n" = 2 ]; then
+		echo "ok   a --lex-dir model trained on edited lists is refused by eval and check"
+	else
+		echo "FAIL --lex-dir model ($v lists): eval exit $e, check exit $c, $n refusals: $(cat "$WORK/lex-$v.err")"
+		fail=1
+	fi
+done
 
 # 2. the shipped models against their cards
 if [ ! -d "$DATA" ]; then

@@ -265,7 +265,9 @@ int cmd_eval(int argc, char **argv)
 	}
 	c.m = m;
 	c.spec = *model_spec(m);
-	if ((c.spec.flags & FEAT_LEX) && rule_feat_lexicons(&c.spec, &err)) {
+	if ((c.spec.flags & FEAT_LEX) &&
+	    (model_check_lexicons(m, rule_feat_lexicons_digest(), model, &err) ||
+	     rule_feat_lexicons(&c.spec, &err))) {
 		fprintf(stderr, "raqib eval: %s\n", err.msg);
 		goto out;
 	}

@@ -1013,6 +1013,46 @@ out:
 	return rc;
 }
 
+/* Chains the bytes of DIR/NAME into *h (model_lex_digest_of()); -1 with a
+ * message if the file cannot be read. */
+static int digest_file(const char *dir, const char *name, uint64_t *h)
+{
+	char path[4096], *buf = NULL;
+	size_t n = 0, cap = 0;
+	FILE *f;
+	int rc = 0;
+
+	snprintf(path, sizeof path, "%s/%s", dir, name);
+	if (!(f = fopen(path, "rb"))) {
+		fprintf(stderr, "raqib train: %s: cannot open\n", path);
+		return -1;
+	}
+	for (;;) {
+		if (n == cap) {
+			char *p = realloc(buf, cap = cap ? 2 * cap : 65536);
+			if (!p) {
+				fprintf(stderr, "raqib train: out of memory\n");
+				rc = -1;
+				break;
+			}
+			buf = p;
+		}
+		size_t got = fread(buf + n, 1, cap - n, f);
+		n += got;
+		if (!got)
+			break;
+	}
+	if (!rc && ferror(f)) {
+		fprintf(stderr, "raqib train: %s: read error\n", path);
+		rc = -1;
+	}
+	if (!rc)
+		*h = model_lex_digest_of(*h, buf, n);
+	free(buf);
+	fclose(f);
+	return rc;
+}
+
 /* Loads DIR/NAME as a lexicon; NULL (message printed) on failure. */
 static lexicon *load_lex(const char *dir, const char *name)
 {
@@ -1106,6 +1146,14 @@ int cmd_train(int argc, char **argv)
 	if (fit(tr, dv, &o, &m, &info))
 		goto out;
 save:
+	if (o.lex_dir) {
+		/* so a binary with other lists refuses the model (engine, eval) */
+		uint64_t h = 0;
+		if (digest_file(o.lex_dir, "hate_groups.txt", &h) ||
+		    digest_file(o.lex_dir, "hate.txt", &h) || digest_file(o.lex_dir, "insult.txt", &h))
+			goto out;
+		model_set_lex_digest(m, h);
+	}
 	if (model_save(m, o.out, &err)) {
 		if (err.msg[0])
 			fprintf(stderr, "raqib train: %s\n", err.msg);

@@ -26,11 +26,13 @@
 
 #define ENC_DENSE_I16 1u
 #define OFF_CHECKSUM 96
+#define OFF_LEXDIGEST 104
 
 struct lin_model {
 	feat_spec spec;
 	char rule[MODEL_RULE_MAX];
 	float bias, scale, threshold, platt_a, platt_b;
+	uint64_t lex_digest; /* FEAT_LEX: digest of the word lists, 0 = unknown */
 	const int16_t *w;
 	uint32_t nw;
 	const unsigned char *img;
@@ -84,10 +86,37 @@ static uint64_t fnv64(uint64_t h, const unsigned char *p, size_t n)
 	return h;
 }
 
+/* The word-list digest joins the checksum only when set, so the files
+ * written before it existed (zeros there) keep their checksum. */
 static uint64_t image_checksum(const unsigned char *img, size_t len)
 {
 	uint64_t h = fnv64(14695981039346656037ull, img, OFF_CHECKSUM);
+	if (get64(img + OFF_LEXDIGEST))
+		h = fnv64(h, img + OFF_LEXDIGEST, 8);
 	return fnv64(h, img + MODEL_HEADER_SIZE, len - MODEL_HEADER_SIZE);
+}
+
+uint64_t model_lex_digest_of(uint64_t h, const void *data, size_t len)
+{
+	const unsigned char *p = data, *end = p + len;
+
+	if (!h)
+		h = 14695981039346656037ull;
+	/* entries only: a comment or a blank line changes no signal */
+	while (p < end) {
+		const unsigned char *nl = memchr(p, '\n', (size_t)(end - p));
+		const unsigned char *e = nl ? nl : end, *q = p;
+		while (q < e && (*q == ' ' || *q == '\t' || *q == '\r'))
+			q++;
+		if (q < e && *q != '#') {
+			while (e > p && e[-1] == '\r')
+				e--;
+			h = fnv64(h, p, (size_t)(e - p));
+			h = fnv64(h, (const unsigned char *)"\n", 1);
+		}
+		p = nl ? nl + 1 : end;
+	}
+	return fnv64(h, (const unsigned char *)"\f", 1); /* end of one list */
 }
 
 static int bad(raqib_err *err, const char *name, const char *what)
@@ -152,6 +181,9 @@ static int parse_image(lin_model *m, const unsigned char *img, size_t len, const
 	}
 	if (image_checksum(img, len) != get64(img + OFF_CHECKSUM))
 		return bad(err, name, "checksum mismatch (corrupt file)");
+	m->lex_digest = get64(img + OFF_LEXDIGEST);
+	if (m->lex_digest && !(m->spec.flags & FEAT_LEX))
+		return bad(err, name, "word-list digest without word-list features");
 	m->nw = nw;
 	m->w = (const int16_t *)(const void *)(img + MODEL_HEADER_SIZE);
 	m->img = img;
@@ -266,6 +298,19 @@ const void *model_image(const lin_model *m, size_t *len)
 }
 
 const char *model_rule(const lin_model *m) { return m->rule; }
+uint64_t model_lex_digest(const lin_model *m) { return m->lex_digest; }
+
+int model_check_lexicons(const lin_model *m, uint64_t digest, const char *name,
+			 raqib_err *err)
+{
+	if (!(m->spec.flags & FEAT_LEX) || !m->lex_digest || m->lex_digest == digest)
+		return 0;
+	return raqib_err_set(err, RAQIB_EDATA,
+			     "%s: trained with other word lists (hate_groups.txt, hate.txt, "
+			     "insult.txt) than this binary's, so its word-list signals would "
+			     "be wrong: retrain it (make models MODEL_RULES=%s)",
+			     name ? name : m->rule, m->rule);
+}
 const feat_spec *model_spec(const lin_model *m) { return &m->spec; }
 float model_threshold(const lin_model *m) { return m->threshold; }
 
@@ -852,6 +897,17 @@ int model_from_weights(const feat_spec *spec, const char *rule, const double *w,
 	m->own = img;
 	*out = m;
 	return 0;
+}
+
+void model_set_lex_digest(lin_model *m, uint64_t digest)
+{
+	unsigned char *img = m->own;
+
+	if (!img || !(m->spec.flags & FEAT_LEX))
+		return;
+	put64(img + OFF_LEXDIGEST, digest);
+	put64(img + OFF_CHECKSUM, image_checksum(img, m->len));
+	m->lex_digest = digest;
 }
 
 /* Rewrites calibration and threshold of an in-memory image. */

@@ -21,8 +21,13 @@
  *   76  f32      Platt a, 80 f32 Platt b: p = 1 / (1 + exp(-(a*margin + b)))
  *   84  u32      number of weights (2^hash_bits)
  *   88  u64      payload length in bytes (2 * number of weights)
- *   96  u64      FNV-1a 64 of header bytes [0, 96) followed by the payload
- *   104 zeros up to 128
+ *   96  u64      FNV-1a 64 of header bytes [0, 96), then bytes [104, 112)
+ *                 if they are not all zero, then the payload
+ *   104 u64      FEAT_LEX models: digest of the word lists they were trained
+ *                 with (model_lex_digest_of() over the entries of
+ *                 hate_groups.txt, hate.txt, insult.txt in that order);
+ *                 0 = not recorded
+ *   112 zeros up to 128
  * Dense int16 keeps slot lookup a single load and 2^20 slots at 2 MB.
  *
  * Every malformed file (short, wrong magic or version, spec or sizes out of
@@ -48,6 +53,18 @@ int model_load(const char *path, lin_model **out, raqib_err *err);
  * outlive it. For tests and for models built into the binary. */
 int model_from_memory(const void *buf, size_t len, lin_model **out, raqib_err *err);
 void model_free(lin_model *m);
+
+/* Word-list digest: FNV-1a 64 of a list's entry lines (comments, blank
+ * lines and CRs left out), chained over lists (h = 0 starts). */
+uint64_t model_lex_digest_of(uint64_t h, const void *data, size_t len);
+uint64_t model_lex_digest(const lin_model *m);
+/* Records the digest in a trained (in-memory) FEAT_LEX model. */
+void model_set_lex_digest(lin_model *m, uint64_t digest);
+/* RAQIB_EDATA with a message if m recorded a digest other than `digest`
+ * (the lists the caller will extract with); 0 otherwise, and for models
+ * without FEAT_LEX or without a recorded digest. */
+int model_check_lexicons(const lin_model *m, uint64_t digest, const char *name,
+			 raqib_err *err);
 
 /* Writes the image to `path` (through path.tmp + rename). */
 int model_save(const lin_model *m, const char *path, raqib_err *err);

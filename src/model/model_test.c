@@ -264,6 +264,63 @@ static void test_malformed_files(void **state)
 	free(b);
 }
 
+/* FEAT_LEX models record the digest of their word lists; a binary with
+ * other lists refuses them, and the checksum covers the digest. */
+static void test_lex_digest(void **state)
+{
+	feat_spec spec;
+	double *w;
+	lin_model *m = NULL, *back = NULL;
+	raqib_err err;
+	size_t len;
+	const void *img;
+	unsigned char *b;
+	char path[256];
+	uint64_t d = model_lex_digest_of(0, "hate.txt", 8);
+
+	(void)state;
+	feat_spec_default(&spec);
+	spec.hash_bits = 16;
+	w = calloc((1u << 16) + 1, sizeof *w);
+	assert_non_null(w);
+	w[100] = 1.0;
+	/* not FEAT_LEX: the digest is not recorded and nothing is checked */
+	assert_int_equal(model_from_weights(&spec, "hate", w, 1.0, &m), 0);
+	model_set_lex_digest(m, d);
+	assert_true(model_lex_digest(m) == 0);
+	assert_int_equal(model_check_lexicons(m, d + 1, NULL, &err), 0);
+	model_free(m);
+
+	spec.flags |= FEAT_LEX;
+	assert_int_equal(model_from_weights(&spec, "hate", w, 1.0, &m), 0);
+	free(w);
+	/* no digest recorded (models trained before it existed): accepted */
+	assert_int_equal(model_check_lexicons(m, d, NULL, &err), 0);
+	model_set_lex_digest(m, d);
+	assert_true(model_lex_digest(m) == d);
+	assert_int_equal(model_check_lexicons(m, d, "hate.model", &err), 0);
+	assert_int_equal(model_check_lexicons(m, d ^ 1, "hate.model", &err), RAQIB_EDATA);
+	assert_non_null(strstr(err.msg, "hate.model: trained with other word lists"));
+	assert_non_null(strstr(err.msg, "MODEL_RULES=hate"));
+
+	/* the digest survives a save and a load */
+	snprintf(path, sizeof path, "%s/lex.model", tmpdir);
+	assert_int_equal(model_save(m, path, &err), 0);
+	assert_int_equal(model_load(path, &back, &err), 0);
+	assert_true(model_lex_digest(back) == d);
+	model_free(back);
+
+	/* one flipped bit of it is a corrupt file, not another list */
+	img = model_image(m, &len);
+	b = malloc(len);
+	assert_non_null(b);
+	memcpy(b, img, len);
+	b[104] ^= 0x10;
+	expect_bad(b, len, "checksum");
+	free(b);
+	model_free(m);
+}
+
 static void test_missing_file(void **state)
 {
 	lin_model *m = NULL;
@@ -515,6 +572,7 @@ int main(void)
 		cmocka_unit_test(test_explain_points_at_insult),
 		cmocka_unit_test(test_save_load_roundtrip),
 		cmocka_unit_test(test_malformed_files),
+		cmocka_unit_test(test_lex_digest),
 		cmocka_unit_test(test_missing_file),
 		cmocka_unit_test(test_train_refuses),
 		cmocka_unit_test(test_tsv),

@@ -6,7 +6,7 @@
  * rebuilds this object when one changes.
  */
 #include "rule.h"
-#include "../model/features.h"
+#include "../model/model.h"
 
 #include <pthread.h>
 
@@ -58,6 +58,19 @@ static void feat_lex_load(void)
 			return;
 		feat_lex[i] = lx;
 	}
+}
+
+uint64_t rule_feat_lexicons_digest(void)
+{
+	static const rule_lex which[3] = {LEX_HATE_GROUPS, LEX_HATE, LEX_INSULT};
+	uint64_t h = 0;
+
+	for (int i = 0; i < 3; i++) {
+		size_t len;
+		const char *data = rule_lexdata(which[i], &len);
+		h = model_lex_digest_of(h, data, len);
+	}
+	return h;
 }
 
 int rule_feat_lexicons(struct feat_spec *spec, raqib_err *err)

@@ -43,6 +43,9 @@ struct feat_spec;
  * 0 or the loader's error.
  */
 int rule_feat_lexicons(struct feat_spec *spec, raqib_err *err);
+/* Digest of those built-in lists (model_lex_digest_of() over their bytes):
+ * what a FEAT_LEX model records at training and is checked against. */
+uint64_t rule_feat_lexicons_digest(void);
 
 typedef struct rule_env {
 	const raqib_config *cfg;

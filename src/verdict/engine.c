@@ -98,6 +98,9 @@ static int load_models(raqib_engine *eng, raqib_err *err)
 			return raqib_err_set(err, RAQIB_EDATA,
 					     "%s is a model for rule %s, configured for rule %s",
 					     rc2->model, model_rule(m), raqib_rule_name((raqib_rule)r));
+		/* its word-list signals are computed from the built-in lists */
+		if ((rc = model_check_lexicons(m, rule_feat_lexicons_digest(), rc2->model, err)))
+			return rc;
 		/* Kept strictly inside (0, 1): the score mapping divides by t
 		 * and by 1 - t. */
 		t = rc2->model_threshold > 0.0f ? rc2->model_threshold : model_threshold(m);
