@@ -8,9 +8,9 @@
 #        thresholds on <rule>-newsdev.tsv (models/<rule>.md)
 # Needs build/data/<rule>-{test,news}.tsv and dialect-dart.tsv (python3 tools/make_splits.py).
 # raqib's figures are measured now (`raqib eval`, the shipped
-# models/<rule>.model at its own threshold); fastText's are the last ones
-# saved by `make eval-fasttext` (build/eval/fasttext.tsv), since training
-# fastText takes minutes per rule.
+# models/<rule>.model at its own threshold); fastText's are the ones
+# tools/eval_fasttext.sh saved in build/eval/fasttext.tsv (make eval runs
+# it first for every rule whose splits changed; training takes minutes).
 set -eu
 
 RAQIB=${1:-build/raqib}
@@ -90,9 +90,9 @@ mv "$table" "$OUT/models.md"
 {
 	echo
 	if [ -f "$FT" ]; then
-		echo "fastText: saved by \`make eval-fasttext\` on $(awk -F'\t' 'NR > 1 { print $8 }' "$FT" | sort -u | tr '\n' ' ')(build/eval/fasttext.tsv; settings per models/<rule>.md)."
+		echo "fastText: trained by \`make eval\` (or \`make eval-fasttext\`) on $(awk -F'\t' 'NR > 1 { print $8 }' "$FT" | sort -u | tr '\n' ' ')(build/eval/fasttext.tsv; settings per models/<rule>.md)."
 	else
-		echo "fastText: not run yet; \`make eval-fasttext\` trains it on the same splits (slow)."
+		echo "fastText: not run yet; \`make eval\` trains it on the same splits (slow the first time)."
 	fi
 } >> "$OUT/models.md"
 # News thresholds (models/<rule>.md, "News threshold"; raqib.conf.example):
