@@ -164,6 +164,21 @@ static int parse_grid(const char *v, train_opts *o)
 	}
 }
 
+/* The pattern v[0, eq): a group name, or a prefix when it ends in '*'. */
+static void set_pattern(group_weight *g, const char *v, const char *eq)
+{
+	g->group = v;
+	g->len = (size_t)(eq - v);
+	g->prefix = v[g->len - 1] == '*';
+	if (g->prefix)
+		g->len--;
+}
+
+static bool pattern_match(const group_weight *g, const char *group)
+{
+	return !strncmp(group, g->group, g->len) && (g->prefix || !group[g->len]);
+}
+
 static int parse_weight(const char *v, train_opts *o)
 {
 	const char *eq = strrchr(v, '=');
@@ -177,11 +192,7 @@ static int parse_weight(const char *v, train_opts *o)
 	if (end == eq + 1 || *end || n < 0 || n > 32)
 		return -1;
 	w = &o->weights[o->nweights++];
-	w->group = v;
-	w->len = (size_t)(eq - v);
-	w->prefix = v[w->len - 1] == '*';
-	if (w->prefix)
-		w->len--;
+	set_pattern(w, v, eq);
 	w->n = (unsigned)n;
 	return 0;
 }
@@ -194,11 +205,7 @@ static int parse_domain(const char *v, train_opts *o)
 	if (!eq || eq == v || !eq[1] || o->ndomains == MAX_WEIGHTS)
 		return -1;
 	d = &o->domains[o->ndomains++];
-	d->group = v;
-	d->len = (size_t)(eq - v);
-	d->prefix = v[d->len - 1] == '*';
-	if (d->prefix)
-		d->len--;
+	set_pattern(d, v, eq);
 	return 0;
 }
 
@@ -355,9 +362,8 @@ static unsigned repeats(const train_opts *o, const char *group)
 	unsigned i;
 
 	for (i = 0; i < o->nweights; i++) {
-		const group_weight *w = &o->weights[i];
-		if (!strncmp(group, w->group, w->len) && (w->prefix || !group[w->len]))
-			return w->n;
+		if (pattern_match(&o->weights[i], group))
+			return o->weights[i].n;
 	}
 	return 1;
 }
@@ -369,7 +375,7 @@ static const char *domain_of(const train_opts *o, const char *group, size_t *len
 
 	for (i = 0; i < o->ndomains; i++) {
 		const group_weight *d = &o->domains[i];
-		if (!strncmp(group, d->group, d->len) && (d->prefix || !group[d->len])) {
+		if (pattern_match(d, group)) {
 			const char *name = d->group + d->len + (d->prefix ? 2 : 1);
 			*len = strlen(name);
 			return name;
