@@ -668,7 +668,7 @@ fail:
 	return -1;
 }
 
-/* ---- NB-LR (--nb) ---------------------------------------------------- */
+/* ---- NB-LR (--nb) and feature augmentation (--adapt) ---------------- */
 
 /*
  * model_train() fits on the features as extracted; NB-LR fits on scaled
@@ -679,6 +679,11 @@ fail:
  * do not change. Calibration and threshold follow model_train() exactly
  * (Platt by liblinear, threshold maximising dev macro-F1 or reaching
  * --min-precision), so the two paths differ only in the fit.
+ *
+ * --adapt takes this path too (with r_j = 1 without --nb): every row gets
+ * a second copy of its nodes in its domain's block of the feature space,
+ * and the target domain's block is added to the shared one before the
+ * weights are saved, which again leaves the file format untouched.
  */
 
 /* Documents as liblinear rows, each ending with the bias node and -1. */
