@@ -99,7 +99,8 @@ static int load_models(raqib_engine *eng, raqib_err *err)
 					     "%s is a model for rule %s, configured for rule %s",
 					     rc2->model, model_rule(m), raqib_rule_name((raqib_rule)r));
 		/* its word-list signals are computed from the built-in lists */
-		if ((rc = model_check_lexicons(m, rule_feat_lexicons_digest(), rc2->model, err)))
+		if ((model_spec(m)->flags & FEAT_LEX) &&
+		    (rc = model_check_lexicons(m, rule_feat_lexicons_digest(), rc2->model, err)))
 			return rc;
 		/* Kept strictly inside (0, 1): the score mapping divides by t
 		 * and by 1 - t. */
