@@ -3,12 +3,14 @@
  * what the default engine of fuzz_normalize.c never reaches: the fused
  * feature pass, the word-list signals of the hate model, the explanations
  * looked for after a rule fires (feat_fused_top) and their spans. Checks
- * that every span stays inside its field and every score inside 0..1. */
+ * that every span stays inside its field and every score inside 0..1
+ * (fuzz_verdict.h). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "rules/rule.h"
+#include "fuzz_verdict.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -40,18 +42,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	c.name_len = strlen(c.name);
 	c.text = (const char *)data;
 	c.text_len = size;
-	if (raqib_screen(eng, &c, &v, &err) == 0) {
-		long tl = raqib_utf8_count(c.text, c.text_len, NULL);
-		long nl = raqib_utf8_count(c.name, c.name_len, NULL);
-		for (uint32_t i = 0; i < v.nfindings; i++) {
-			const raqib_finding *f = &v.findings[i];
-			long lim = f->field == RAQIB_FIELD_TEXT ? tl : nl;
-			if (!(f->score >= 0.0f && f->score <= 1.0f))
-				abort();
-			for (uint32_t j = 0; j < f->nspans; j++)
-				if (f->spans[j].start >= f->spans[j].end || f->spans[j].end > (uint32_t)lim)
-					abort();
-		}
-	}
+	if (raqib_screen(eng, &c, &v, &err) == 0)
+		fuzz_check_verdict(&c, &v);
 	return 0;
 }
