@@ -202,7 +202,7 @@ MODELS_OUT  ?= models
 MODEL_ARGS_insult  = --tf --C-grid 32,64,128 --weight osact2020=3 --weight 'neg-*=4'
 MODEL_ARGS_hate    = --tf --nb --C-grid 64,128,256,512,1024 --lex-dir data/lexicons
 MODEL_ARGS_dialect = --tf --nb --C-grid 4,8,12,16,24
-MODEL_ARGS_foreign = --tf
+MODEL_ARGS_foreign = --tf --nb --C-grid 1,2,4,8,16,32
 MODEL_ARGS_pseudonym = --char-min 1 --hash-bits 16 --min-precision 0.95
 # The dev split each rule tunes on, when not <rule>-dev: foreign tunes C and
 # its threshold on comment-length pieces (models/foreign.md).

@@ -277,9 +277,14 @@ def foreign(data, train_chunks=True):
         split[r["split"]].append((r["text"], r["label"], g))
         # Comments are short: the train split also gets every paragraph's
         # comment-length pieces (see chunks()), so a dozen Persian words
-        # weigh as much as a whole paragraph did.
+        # weigh as much as a whole paragraph did, and, for the languages in
+        # Arabic script, overlapping runs of 3 to 6 words (short_windows()):
+        # a three-word Persian line shares most letters with Arabic, and
+        # chunks() alone leaves few examples that short.
         if train_chunks and r["split"] == "train":
             split["train"] += [(c, r["label"], g) for c in chunks(r["text"])]
+            if r["script"] == "arabic":
+                split["train"] += [(c, r["label"], g) for c in short_windows(r["text"])]
     for name in ("narabizi", "tunizi", "haifa-arabizi"):
         for r in rows(os.path.join(data, name, name + ".tsv")):
             g = name if r["label"] == "foreign" else name + "-arabic"
@@ -323,6 +328,19 @@ def chunks(text, lo=3, hi=12, max_chars=300):
     return out
 
 
+def short_windows(text, sizes=(3, 4, 6), stride=2):
+    """Overlapping runs of 3, 4 and 6 words of each sentence, one starting
+    at every `stride`-th word: a reader's Persian, Urdu or Pashto line is
+    often that short."""
+    out = []
+    for sent in CHUNK_END.split(text):
+        words = sent.split()
+        for n in sizes:
+            for i in range(0, max(len(words) - n + 1, 0), stride):
+                out.append(" ".join(words[i:i + n]))
+    return out
+
+
 def foreign_short(test, fixtures):
     """The foreign test split at comment length (issue 4: "accuracy Arabic vs
     foreign on comment-length texts"): UDHR paragraphs cut into pieces of
@@ -356,7 +374,7 @@ def main():
     ap.add_argument("--dialect-extra", action="store_true",
                     help="add ArSarcasm-v2 and DART to the dialect train split")
     ap.add_argument("--foreign-whole", action="store_true",
-                    help="foreign train split: whole UDHR paragraphs only, no comment-length pieces")
+                    help="foreign train split: whole UDHR paragraphs only, no comment-length pieces or runs")
     a = ap.parse_args()
     if not os.path.isdir(a.data):
         sys.exit(f"make_splits: no data folder {a.data} (use --data)")
@@ -382,6 +400,12 @@ def main():
     short = foreign_short(fsplit["test"], fx)
     write(a.out, "foreign-short.tsv", short)
     write(a.out, "foreign-shortpu.tsv", [r for r in short if r[2] in ("udhr-pes", "udhr-urd")])
+    # The UDHR dev paragraphs as runs of 3, 4 and 6 words (a start every
+    # third word): the short end of comment length, where shortdev has too
+    # few pieces to tell two models apart (models/foreign.md).
+    write(a.out, "foreign-windev.tsv", [(c, label, g) for text, label, g in fsplit["dev"]
+                                        if g.startswith("udhr-")
+                                        for c in short_windows(text, stride=3)])
     write(a.out, "foreign-shortdev.tsv", [(c, label, g) for text, label, g in fsplit["dev"]
                                           for c in (chunks(text) if g.startswith("udhr-") else
                                                     [text] if len(text) <= 300 else [])])
