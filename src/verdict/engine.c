@@ -267,25 +267,35 @@ static void widen_to_words(const text_view *tv, uint32_t *ns, uint32_t *ne)
 #define MODEL_EXPLAIN_K 8
 #define MODEL_EXPLAIN_SHARE 0.25f /* of the strongest n-gram's contribution */
 
-/* Adds the words of the strongest n-grams to f, merged with its spans. */
+/* Adds the words of the strongest n-grams to f, merged with its spans.
+ * The share is of the strongest n-gram, not of a dense signal: "share of
+ * Persian letters" can outweigh every n-gram of a short Persian comment,
+ * and measured against it none would be shown. A finding the model made
+ * from dense signals alone (no n-gram pushes towards the rule) points at
+ * the whole text: every word of it is what was judged. */
 static void add_model_spans(const lin_model *m, const feat_vec *fv, const text_view *tv,
 			    raqib_finding *f)
 {
 	model_contrib c[MODEL_EXPLAIN_K];
 	raqib_span sp[RAQIB_MAX_SPANS + MODEL_EXPLAIN_K];
 	size_t n = model_explain(m, fv, c, MODEL_EXPLAIN_K), ns = 0, k, out = 0;
+	float top = -1.0f;
 
 	for (k = 0; k < f->nspans; k++)
 		sp[ns++] = f->spans[k];
 	for (k = 0; k < n; k++) {
 		uint32_t a = c[k].start, b = c[k].end;
-		if (c[k].contrib < MODEL_EXPLAIN_SHARE * c[0].contrib)
-			break;
 		if (b <= a) /* dense signal: no place in the text */
 			continue;
+		if (top < 0.0f)
+			top = c[k].contrib;
+		if (c[k].contrib < MODEL_EXPLAIN_SHARE * top)
+			break;
 		widen_to_words(tv, &a, &b);
 		sp[ns++] = text_span(tv, a, b);
 	}
+	if (ns == 0 && n > 0 && tv->ntok > 0)
+		sp[ns++] = text_span(tv, tv->tok[0].start, tv->tok[tv->ntok - 1].end);
 	out = raqib_spans_merge(sp, ns);
 	if (out > RAQIB_MAX_SPANS)
 		out = RAQIB_MAX_SPANS;

@@ -461,6 +461,40 @@ static void test_model_insult_span(void **state)
 	raqib_engine_free(eng);
 }
 
+/* A short Persian comment: the share of Persian letters (a dense signal,
+ * with no place in the text) is the strongest reason. The finding must
+ * still point at words, never come with no span. */
+static void test_model_foreign_dense_span(void **state)
+{
+	const char *persian = "مرسی خیلی ممنون";
+	raqib_engine *eng = NULL;
+	raqib_verdict v;
+	raqib_comment c = {0};
+	raqib_err err;
+	char conf[700], path[600];
+	const raqib_finding *f;
+	uint32_t ncp = 15; /* code points of `persian` */
+
+	(void)state;
+	abs_model(path, sizeof path, "foreign");
+	raqib_verdict_init(&v);
+	c.name = "أحمد محمود";
+	c.name_len = strlen(c.name);
+	c.text = persian;
+	c.text_len = strlen(persian);
+	snprintf(conf, sizeof conf, "[rule.foreign]\nmodel = %s\n", path);
+	assert_int_equal(engine_from(conf, &eng, &err), 0);
+	assert_int_equal(raqib_screen(eng, &c, &v, &err), 0);
+	f = finding_of(&v, RAQIB_RULE_FOREIGN);
+	assert_non_null(f);
+	assert_true(f->score >= 0.5f);
+	assert_true(f->nspans >= 1);
+	for (uint32_t i = 0; i < f->nspans; i++)
+		assert_true(f->spans[i].start < f->spans[i].end && f->spans[i].end <= ncp);
+	raqib_verdict_free(&v);
+	raqib_engine_free(eng);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -473,6 +507,7 @@ int main(void)
 		cmocka_unit_test(test_model_load_errors),
 		cmocka_unit_test(test_model_relative_path),
 		cmocka_unit_test(test_model_insult_span),
+		cmocka_unit_test(test_model_foreign_dense_span),
 	};
 	raqib_config cfg;
 	raqib_err err;
