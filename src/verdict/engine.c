@@ -247,20 +247,27 @@ static float model_score(double p, float t)
 	return (float)s;
 }
 
-/* Folded range widened to the words it touches: an editor reads words,
- * not the n-gram "بي ج" that straddles two of them. */
+/* Folded range snapped to the words it touches: an editor reads words,
+ * not the n-gram "بي ج" that straddles two of them, nor the boundary
+ * space a word-final n-gram ("رب ") ends with. A range that touches no
+ * word (punctuation alone) stays as it is. */
 static void widen_to_words(const text_view *tv, uint32_t *ns, uint32_t *ne)
 {
+	uint32_t a = UINT32_MAX, b = 0;
+
 	for (uint32_t i = 0; i < tv->ntok; i++) {
 		const text_token *t = &tv->tok[i];
 		if (t->end <= *ns)
 			continue;
 		if (t->start >= *ne)
 			break;
-		if (t->start < *ns)
-			*ns = t->start;
-		if (t->end > *ne)
-			*ne = t->end;
+		if (a == UINT32_MAX)
+			a = t->start;
+		b = t->end;
+	}
+	if (a != UINT32_MAX) {
+		*ns = a;
+		*ne = b;
 	}
 }
 

@@ -415,9 +415,29 @@ static const raqib_finding *finding_of(const raqib_verdict *v, raqib_rule r)
 
 /* "قليل ادب" (ill-mannered) is in no word list; the model holds it and
  * points at the words. A civil comment stays published. */
+/* The code point at index i of UTF-8 text s (0 past the end). */
+static uint32_t cp_at(const char *s, uint32_t i)
+{
+	const unsigned char *p = (const unsigned char *)s;
+
+	for (;;) {
+		uint32_t c = *p, n = c < 0x80 ? 1 : c < 0xE0 ? 2 : c < 0xF0 ? 3 : 4;
+		if (!c)
+			return 0;
+		if (i-- == 0) {
+			c &= n == 1 ? 0x7F : n == 2 ? 0x1F : n == 3 ? 0x0F : 0x07;
+			for (uint32_t k = 1; k < n; k++)
+				c = c << 6 | (p[k] & 0x3F);
+			return c;
+		}
+		p += n;
+	}
+}
+
 static void test_model_insult_span(void **state)
 {
 	const char *insult = "ياخي انت قليل ادب", *civil = "شكرا على هذا المقال المفيد";
+	const char *spaced = "هؤلاء اليهود الخنازير لا عهد لهم وكل العرب يعرفون ذلك منذ زمن بعيد";
 	raqib_engine *eng = NULL;
 	raqib_verdict v;
 	raqib_comment c = {0};
@@ -457,6 +477,20 @@ static void test_model_insult_span(void **state)
 	c.text_len = strlen(civil);
 	assert_int_equal(raqib_screen(eng, &c, &v, &err), 0);
 	assert_int_equal(v.decision, RAQIB_PUBLISH);
+
+	/* Spans are whole words: word-final n-grams ("لك ") end with the
+	 * boundary space, and the span must not (it once gave "ذلك "). */
+	c.text = spaced;
+	c.text_len = strlen(spaced);
+	assert_int_equal(raqib_screen(eng, &c, &v, &err), 0);
+	f = finding_of(&v, RAQIB_RULE_INSULT);
+	assert_non_null(f);
+	assert_true(f->nspans >= 3);
+	for (uint32_t i = 0; i < f->nspans; i++) {
+		assert_true(f->spans[i].start < f->spans[i].end);
+		assert_int_not_equal(cp_at(spaced, f->spans[i].start), ' ');
+		assert_int_not_equal(cp_at(spaced, f->spans[i].end - 1), ' ');
+	}
 	raqib_verdict_free(&v);
 	raqib_engine_free(eng);
 }
