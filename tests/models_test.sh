@@ -78,6 +78,25 @@ else
 	echo "FAIL train --adapt tweets: unexpected message: $(cat "$WORK/adapt.err")"
 	fail=1
 fi
+# A fit whose feature copies would not fit is refused before it starts
+# (3 copies of 2^20 slots: about 0.23 GB), and fits under the same cap at
+# 2^16 slots.
+rm -f "$WORK/adapt.model"
+if "$RAQIB" train --rule insult --train tests/fixtures/model_domains.tsv --C 16 \
+	--adapt news --max-memory 0.1 --out "$WORK/adapt.model" 2>"$WORK/adapt.err"; then
+	echo "FAIL train --adapt --max-memory 0.1 at 2^20 slots succeeded"
+	fail=1
+elif [ -e "$WORK/adapt.model" ]; then
+	echo "FAIL train --adapt refused for memory but wrote a model file"
+	fail=1
+elif grep -q "3 feature copies of 2^20 slots need about 0.2 GB.*--domain GROUP=DOMAIN" "$WORK/adapt.err" &&
+	"$RAQIB" train --rule insult --train tests/fixtures/model_domains.tsv --C 16 \
+		--hash-bits 16 --adapt news --max-memory 0.1 --out "$WORK/adapt.model" 2>/dev/null; then
+	echo "ok   train --adapt: a fit above --max-memory is refused with the way out; a smaller one runs"
+else
+	echo "FAIL train --adapt --max-memory: $(cat "$WORK/adapt.err")"
+	fail=1
+fi
 
 # 1c. A model with word-list signals (--lex-dir) records the lists'
 # digest: trained on the built-in lists it loads, trained on edited ones

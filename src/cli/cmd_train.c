@@ -21,6 +21,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 static const char train_usage[] =
 	"usage: raqib train --rule RULE --train FILE.tsv [--dev FILE.tsv] --out FILE\n"
@@ -28,7 +29,7 @@ static const char train_usage[] =
 	"                   [--weight GROUP=N]... [--clean-folds K [--clean-below P]]\n"
 	"                   [--hash-bits B] [--char-min N] [--char-max N] [--word-max N]\n"
 	"                   [--tf] [--nb [--nb-alpha A]] [--lex-dir DIR]\n"
-	"                   [--adapt DOMAIN [--domain GROUP=DOMAIN]...]\n";
+	"                   [--adapt DOMAIN [--domain GROUP=DOMAIN]... [--max-memory GB]]\n";
 
 static const char train_help[] =
 	"\n"
@@ -88,6 +89,9 @@ static const char train_help[] =
 	"                     suffix: prefix; first match wins; at most 16); rows no\n"
 	"                     --domain matches form the domain named by their group;\n"
 	"                     at most 16 domains (each adds about 130 MB to the fit)\n"
+	"  --max-memory GB    with --adapt: refuse a fit whose feature copies would\n"
+	"                     need more (about 72 bytes per slot and copy; default:\n"
+	"                     the machine's memory) instead of being killed midway\n"
 	"  -h, --help         show this help\n"
 	"\n"
 	"exit status: 0 model written, 2 bad usage, bad data or an I/O error.\n";
@@ -106,6 +110,7 @@ typedef struct group_weight {
 
 typedef struct train_opts {
 	const char *rule, *train, *dev, *out, *lex_dir, *adapt;
+	double max_memory_gb; /* --max-memory, 0: the machine's memory */
 	double C, min_precision, clean_below, nb_alpha;
 	double grid[MAX_GRID];
 	unsigned ngrid, nweights, clean_folds;
@@ -233,6 +238,11 @@ static int parse_value(const char *a, const char *v, train_opts *o)
 		return parse_domain(v, o);
 	} else if (!strcmp(a, "--adapt")) {
 		o->adapt = v;
+	} else if (!strcmp(a, "--max-memory")) {
+		d = strtod(v, &end);
+		if (end == v || *end || !(d > 0) || d > 1e6)
+			return -1;
+		o->max_memory_gb = d;
 	} else if (!strcmp(a, "--char-max") || !strcmp(a, "--word-max")) {
 		bool cm = !strcmp(a, "--char-max");
 		b = strtol(v, &end, 10);
@@ -283,7 +293,8 @@ static bool takes_value(const char *a)
 					   "--C-grid", "--min-precision", "--hash-bits",
 					   "--char-min", "--weight", "--clean-folds",
 					   "--clean-below", "--nb-alpha", "--char-max",
-					   "--word-max", "--lex-dir", "--adapt", "--domain"};
+					   "--word-max", "--lex-dir", "--adapt", "--domain",
+					   "--max-memory"};
 	size_t i;
 
 	for (i = 0; i < sizeof opts / sizeof opts[0]; i++)
@@ -335,6 +346,10 @@ static int parse_args(int argc, char **argv, train_opts *o)
 	}
 	if (o->adapt && o->clean_folds) {
 		fprintf(stderr, "raqib train: --adapt and --clean-folds exclude each other\n");
+		goto usage;
+	}
+	if (o->max_memory_gb > 0 && !o->adapt) {
+		fprintf(stderr, "raqib train: --max-memory needs --adapt\n");
 		goto usage;
 	}
 	if (o->ndomains && !o->adapt) {
@@ -967,6 +982,33 @@ out:
 }
 
 /* The --nb path from loaded rows to a model. */
+/*
+ * --adapt fits one copy of the feature space per domain plus the shared
+ * one, and liblinear keeps about nine doubles per slot of it (measured:
+ * 70-75 bytes per slot and copy at 2^20 and 2^22). liblinear does not
+ * check its allocations and the kernel kills a process that overcommits,
+ * so a fit that cannot fit is refused before it starts, with the way out.
+ */
+#define ADAPT_BYTES_PER_SLOT 72.0
+
+static bool adapt_fits(size_t ncopies, unsigned bits, double max_gb)
+{
+	long pages = sysconf(_SC_PHYS_PAGES), psz = sysconf(_SC_PAGESIZE);
+	double need = (double)ncopies * (double)(1u << bits) * ADAPT_BYTES_PER_SLOT;
+	double have = max_gb > 0 ? max_gb * 1e9
+		    : pages > 0 && psz > 0 ? (double)pages * (double)psz : 0.0;
+
+	if (have <= 0 || need <= have)
+		return true;
+	fprintf(stderr,
+		"raqib train: --adapt: %zu feature copies of 2^%u slots need about %.1f GB "
+		"for the fit, more than %s (%.1f GB); map groups to fewer domains "
+		"(--domain GROUP=DOMAIN) or lower --hash-bits\n",
+		ncopies, bits, need / 1e9, max_gb > 0 ? "--max-memory" : "this machine has",
+		have / 1e9);
+	return false;
+}
+
 static int nb_train(const load_ctx *c, const train_opts *o, const feat_spec *spec,
 		    lin_model **m, model_train_info *info)
 {
@@ -992,6 +1034,8 @@ static int nb_train(const load_ctx *c, const train_opts *o, const feat_spec *spe
 		for (d = 0; d < c->ndom; d++)
 			fprintf(stderr, " %s", c->dom[d][0] ? c->dom[d] : "(no group)");
 		fputc('\n', stderr);
+		if (!adapt_fits((size_t)c->ndom + 1, spec->hash_bits, o->max_memory_gb))
+			goto out;
 	}
 	for (i = 0; i < tr.n; i++)
 		npos += tr.y[i] > 0;
