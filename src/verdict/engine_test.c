@@ -413,8 +413,6 @@ static const raqib_finding *finding_of(const raqib_verdict *v, raqib_rule r)
 	return NULL;
 }
 
-/* "قليل ادب" (ill-mannered) is in no word list; the model holds it and
- * points at the words. A civil comment stays published. */
 /* The code point at index i of UTF-8 text s (0 past the end). */
 static uint32_t cp_at(const char *s, uint32_t i)
 {
@@ -434,31 +432,51 @@ static uint32_t cp_at(const char *s, uint32_t i)
 	}
 }
 
+/* An engine with the shipped model of `rule` switched on. */
+static raqib_engine *model_engine(const char *rule)
+{
+	raqib_engine *eng = NULL;
+	raqib_err err;
+	char conf[700], path[600];
+
+	abs_model(path, sizeof path, rule);
+	snprintf(conf, sizeof conf, "[rule.%s]\nmodel = %s\n", rule, path);
+	assert_int_equal(engine_from(conf, &eng, &err), 0);
+	return eng;
+}
+
+/* A comment signed with a real name, so only its text is judged. */
+static raqib_comment signed_comment(const char *text)
+{
+	raqib_comment c = {0};
+
+	c.name = "أحمد محمود";
+	c.name_len = strlen(c.name);
+	c.text = text;
+	c.text_len = strlen(text);
+	return c;
+}
+
+/* "قليل ادب" (ill-mannered) is in no word list; the model holds it and
+ * points at the words. A civil comment stays published. */
 static void test_model_insult_span(void **state)
 {
 	const char *insult = "ياخي انت قليل ادب", *civil = "شكرا على هذا المقال المفيد";
 	const char *spaced = "هؤلاء اليهود الخنازير لا عهد لهم وكل العرب يعرفون ذلك منذ زمن بعيد";
-	raqib_engine *eng = NULL;
+	raqib_engine *eng;
 	raqib_verdict v;
-	raqib_comment c = {0};
+	raqib_comment c = signed_comment(insult);
 	raqib_err err;
-	char conf[700], ins[600];
 	const raqib_finding *f;
 	bool covered = false;
 
 	(void)state;
-	abs_model(ins, sizeof ins, "insult");
 	raqib_verdict_init(&v);
-	c.name = "أحمد محمود";
-	c.name_len = strlen(c.name);
-	c.text = insult;
-	c.text_len = strlen(insult);
 	/* without the model: published */
 	assert_int_equal(raqib_screen(ENG, &c, &v, &err), 0);
 	assert_int_equal(v.decision, RAQIB_PUBLISH);
 
-	snprintf(conf, sizeof conf, "[rule.insult]\nmodel = %s\n", ins);
-	assert_int_equal(engine_from(conf, &eng, &err), 0);
+	eng = model_engine("insult");
 	assert_int_equal(raqib_screen(eng, &c, &v, &err), 0);
 	assert_int_equal(v.decision, RAQIB_HOLD);
 	f = finding_of(&v, RAQIB_RULE_INSULT);
@@ -473,15 +491,13 @@ static void test_model_insult_span(void **state)
 	}
 	assert_true(covered);
 
-	c.text = civil;
-	c.text_len = strlen(civil);
+	c = signed_comment(civil);
 	assert_int_equal(raqib_screen(eng, &c, &v, &err), 0);
 	assert_int_equal(v.decision, RAQIB_PUBLISH);
 
 	/* Spans are whole words: word-final n-grams ("لك ") end with the
 	 * boundary space, and the span must not (it once gave "ذلك "). */
-	c.text = spaced;
-	c.text_len = strlen(spaced);
+	c = signed_comment(spaced);
 	assert_int_equal(raqib_screen(eng, &c, &v, &err), 0);
 	f = finding_of(&v, RAQIB_RULE_INSULT);
 	assert_non_null(f);
@@ -501,23 +517,15 @@ static void test_model_insult_span(void **state)
 static void test_model_foreign_dense_span(void **state)
 {
 	const char *persian = "مرسی خیلی ممنون";
-	raqib_engine *eng = NULL;
+	raqib_engine *eng = model_engine("foreign");
 	raqib_verdict v;
-	raqib_comment c = {0};
+	raqib_comment c = signed_comment(persian);
 	raqib_err err;
-	char conf[700], path[600];
 	const raqib_finding *f;
 	uint32_t ncp = 15; /* code points of `persian` */
 
 	(void)state;
-	abs_model(path, sizeof path, "foreign");
 	raqib_verdict_init(&v);
-	c.name = "أحمد محمود";
-	c.name_len = strlen(c.name);
-	c.text = persian;
-	c.text_len = strlen(persian);
-	snprintf(conf, sizeof conf, "[rule.foreign]\nmodel = %s\n", path);
-	assert_int_equal(engine_from(conf, &eng, &err), 0);
 	assert_int_equal(raqib_screen(eng, &c, &v, &err), 0);
 	f = finding_of(&v, RAQIB_RULE_FOREIGN);
 	assert_non_null(f);
