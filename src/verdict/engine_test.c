@@ -416,20 +416,15 @@ static const raqib_finding *finding_of(const raqib_verdict *v, raqib_rule r)
 /* The code point at index i of UTF-8 text s (0 past the end). */
 static uint32_t cp_at(const char *s, uint32_t i)
 {
-	const unsigned char *p = (const unsigned char *)s;
+	const unsigned char *p = (const unsigned char *)s, *end = p + strlen(s);
+	uint32_t c = 0;
 
-	for (;;) {
-		uint32_t c = *p, n = c < 0x80 ? 1 : c < 0xE0 ? 2 : c < 0xF0 ? 3 : 4;
-		if (!c)
-			return 0;
-		if (i-- == 0) {
-			c &= n == 1 ? 0x7F : n == 2 ? 0x1F : n == 3 ? 0x0F : 0x07;
-			for (uint32_t k = 1; k < n; k++)
-				c = c << 6 | (p[k] & 0x3F);
+	while (p < end) {
+		p += raqib_utf8_decode(p, (size_t)(end - p), &c);
+		if (i-- == 0)
 			return c;
-		}
-		p += n;
 	}
+	return 0;
 }
 
 /* An engine with the shipped model of `rule` switched on. */
