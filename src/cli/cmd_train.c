@@ -981,7 +981,6 @@ out:
 	return rc;
 }
 
-/* The --nb path from loaded rows to a model. */
 /*
  * --adapt fits one copy of the feature space per domain plus the shared
  * one, and liblinear keeps about nine doubles per slot of it (measured:
@@ -1009,6 +1008,7 @@ static bool adapt_fits(size_t ncopies, unsigned bits, double max_gb)
 	return false;
 }
 
+/* The --nb path from loaded rows to a model. */
 static int nb_train(const load_ctx *c, const train_opts *o, const feat_spec *spec,
 		    lin_model **m, model_train_info *info)
 {

@@ -251,7 +251,7 @@ static float model_score(double p, float t)
  * not the n-gram "بي ج" that straddles two of them, nor the boundary
  * space a word-final n-gram ("رب ") ends with. A range that touches no
  * word (punctuation alone) stays as it is. */
-static void widen_to_words(const text_view *tv, uint32_t *ns, uint32_t *ne)
+static void snap_to_words(const text_view *tv, uint32_t *ns, uint32_t *ne)
 {
 	uint32_t a = UINT32_MAX, b = 0;
 
@@ -298,7 +298,7 @@ static void add_model_spans(const lin_model *m, const feat_vec *fv, const text_v
 			top = c[k].contrib;
 		if (c[k].contrib < MODEL_EXPLAIN_SHARE * top)
 			break;
-		widen_to_words(tv, &a, &b);
+		snap_to_words(tv, &a, &b);
 		sp[ns++] = text_span(tv, a, b);
 	}
 	if (ns == 0 && n > 0 && tv->ntok > 0)
