@@ -99,7 +99,7 @@ mv "$table" "$OUT/models.md"
 # the model's own threshold beside the one chosen on newsdev, both on
 # newstest, which was never used to choose. "held" = ok rows flagged.
 # rule|news threshold (0 = the model's own)|file suffix
-NEWS='insult|0.55|newstest
+NEWS='insult|0.45|newstest
 dialect|0.5|newstest
 hate|0.7|newstest
 hate|0.7|test
