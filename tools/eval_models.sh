@@ -101,8 +101,8 @@ mv "$table" "$OUT/models.md"
 # rule|news threshold (0 = the model's own)|file suffix
 NEWS='insult|0.45|newstest
 dialect|0.5|newstest
-hate|0.7|newstest
-hate|0.7|test
+hate|0.55|newstest
+hate|0.55|test
 foreign|0|newstest'
 # news_cell JSON RULE: "P / R, held k / n" from a `raqib eval` line
 news_cell() {
