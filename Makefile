@@ -199,7 +199,7 @@ eval-fasttext: deps
 MODEL_RULES ?= insult hate dialect foreign pseudonym
 MODELS_OUT  ?= models
 # Each rule's extra options: keep them equal to the card's Command line.
-MODEL_ARGS_insult  = --tf --C-grid 32,64,128 --weight osact2020=3 --weight 'neg-*=4'
+MODEL_ARGS_insult  = --tf --C-grid 32,64,128 --weight osact2020=3 --weight 'neg-*=4' --lex-dir data/lexicons
 MODEL_ARGS_hate    = --tf --nb --C-grid 64,128,256,512,1024 --lex-dir data/lexicons
 MODEL_ARGS_dialect = --tf --nb --C-grid 4,8,12,16,24
 MODEL_ARGS_foreign = --tf --nb --C-grid 1,2,4,8,16,32
