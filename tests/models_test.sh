@@ -170,30 +170,31 @@ for r in $RULES; do
 	fi
 done
 
-# 3. The engine with the four text models on. hate is a FEAT_LEX model (word-
-# list signals in dense slots 10-15) sharing one feature pass with three
-# models trained without them: their findings must be exactly those of a set
-# without hate, which proves the shared slots cost them nothing; and hate
-# itself must fire, with spans, on the word-list case it was built for.
+# 3. The engine with the four text models on. hate and insult are FEAT_LEX
+# models (word-list signals in dense slots 10-15) sharing one feature pass
+# with two models trained without them: the findings of those two must be
+# exactly those of a set without hate and insult, which proves the shared
+# slots cost them nothing; and hate itself must fire, with spans, on the
+# word-list case it was built for.
 conf() {
 	for r in "$@"; do
 		printf '[rule.%s]\nmodel = %s/models/%s.model\n' "$r" "$PWD" "$r"
 	done
 }
 conf insult hate dialect foreign > "$WORK/four.conf"
-conf insult dialect foreign > "$WORK/three.conf"
+conf dialect foreign > "$WORK/two.conf"
 awk -F'\t' 'NR > 1 && NR <= 401 { gsub(/\\/, "\\\\", $1); gsub(/"/, "\\\"", $1); print "{\"text\": \"" $1 "\"}" }' \
 	"$WORK/data/insult-test.tsv" > "$WORK/engine.jsonl"
-strip_hate() { jq -c '[.reasons[] | select(.rule != "hate")]'; }
+strip_lex() { jq -c '[.reasons[] | select(.rule != "hate" and .rule != "insult")]'; }
 "$RAQIB" check --json --config "$WORK/four.conf" < "$WORK/engine.jsonl" > "$WORK/four.out" || true
-"$RAQIB" check --json --config "$WORK/three.conf" < "$WORK/engine.jsonl" > "$WORK/three.out" || true
+"$RAQIB" check --json --config "$WORK/two.conf" < "$WORK/engine.jsonl" > "$WORK/two.out" || true
 n=$(wc -l < "$WORK/engine.jsonl")
 if [ "$n" -gt 0 ] && [ "$(wc -l < "$WORK/four.out")" -eq "$n" ] &&
-   strip_hate < "$WORK/four.out" > "$WORK/four.cmp" && strip_hate < "$WORK/three.out" > "$WORK/three.cmp" &&
-   cmp -s "$WORK/four.cmp" "$WORK/three.cmp"; then
-	echo "ok   engine: insult/dialect/foreign findings on $n texts equal with and without the FEAT_LEX hate model in the set"
+   strip_lex < "$WORK/four.out" > "$WORK/four.cmp" && strip_lex < "$WORK/two.out" > "$WORK/two.cmp" &&
+   cmp -s "$WORK/four.cmp" "$WORK/two.cmp"; then
+	echo "ok   engine: dialect/foreign findings on $n texts equal with and without the FEAT_LEX hate and insult models in the set"
 else
-	echo "FAIL engine: the FEAT_LEX hate model changed the other models' findings (diff $WORK/four.cmp $WORK/three.cmp)"
+	echo "FAIL engine: the FEAT_LEX models changed the other models' findings (diff $WORK/four.cmp $WORK/two.cmp)"
 	fail=1
 fi
 out=$(printf '{"text": "الشيعة الروافض مجوس أنجاس"}\n' | "$RAQIB" check --json --config "$WORK/four.conf" || true)
