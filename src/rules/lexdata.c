@@ -60,7 +60,12 @@ static void feat_lex_load(void)
 	}
 }
 
-uint64_t rule_feat_lexicons_digest(void)
+/* The lists are built in, so their digest is computed once per process:
+ * every FEAT_LEX model of an engine (insult and hate) is checked against it. */
+static uint64_t feat_lex_digest;
+static pthread_once_t feat_lex_digest_once = PTHREAD_ONCE_INIT;
+
+static void feat_lex_digest_init(void)
 {
 	static const rule_lex which[3] = {LEX_HATE_GROUPS, LEX_HATE, LEX_INSULT};
 	uint64_t h = 0;
@@ -70,7 +75,13 @@ uint64_t rule_feat_lexicons_digest(void)
 		const char *data = rule_lexdata(which[i], &len);
 		h = model_lex_digest_of(h, data, len);
 	}
-	return h;
+	feat_lex_digest = h;
+}
+
+uint64_t rule_feat_lexicons_digest(void)
+{
+	pthread_once(&feat_lex_digest_once, feat_lex_digest_init);
+	return feat_lex_digest;
 }
 
 int rule_feat_lexicons(struct feat_spec *spec, raqib_err *err)
