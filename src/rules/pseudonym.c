@@ -744,6 +744,64 @@ static bool opens_with_name(const ps_ctx *x)
  * unknown family name) counts for this share only. */
 #define PS_MODEL_KNOWN 0.4f
 
+/* ---- the memo (rule.h) ------------------------------------------------ */
+
+/* 4,096 direct-mapped entries of 128 bytes (512 KiB per caller, allocated
+ * on the first signed comment): a site's few thousand regular signatures
+ * mostly stay in. A name longer than PS_MEMO_NAME bytes is not kept. */
+#define PS_MEMO_SLOTS 4096u
+#define PS_MEMO_NAME 62u
+#define PS_MEMO_UNEXPLAINED 0xFF
+
+typedef struct ps_memo_entry {
+	uint64_t engine;      /* rule_env.engine_id; 0: empty */
+	float p;              /* model_prob() of the name */
+	uint8_t len;          /* bytes of name[] */
+	uint8_t nc;           /* entries of c[]; PS_MEMO_UNEXPLAINED: not asked yet */
+	char name[PS_MEMO_NAME];
+	struct {
+		float contrib;
+		uint16_t start, end; /* folded cp range */
+	} c[PS_MODEL_K];
+} ps_memo_entry;
+
+struct ps_memo {
+	ps_memo_entry e[PS_MEMO_SLOTS];
+};
+
+ps_memo *ps_memo_new(void)
+{
+	return calloc(1, sizeof(ps_memo));
+}
+
+void ps_memo_free(ps_memo *m)
+{
+	free(m);
+}
+
+/* The entry for this comment's name: *hit says whether it holds the
+ * name's answer; NULL when the name cannot be kept. */
+static ps_memo_entry *memo_entry(const rule_input *in, bool *hit)
+{
+	const char *name;
+	size_t len;
+	uint64_t h = 1469598103934665603ull;
+	ps_memo_entry *e;
+
+	*hit = false;
+	if (!in->name_memo || !in->c || !in->env || !in->env->engine_id || !in->c->name)
+		return NULL;
+	name = in->c->name;
+	len = in->c->name_len;
+	if (len == 0 || len > PS_MEMO_NAME || in->name->n > UINT16_MAX)
+		return NULL;
+	for (size_t i = 0; i < len; i++)
+		h = (h ^ (unsigned char)name[i]) * 1099511628211ull;
+	e = &in->name_memo->e[(h ^ h >> 32) & (PS_MEMO_SLOTS - 1)];
+	*hit = e->engine == in->env->engine_id && e->len == len && !memcmp(e->name, name, len);
+	return e;
+}
+
 /*
  * The name model (models/pseudonym.md): a logistic regression over
  * character 1-5-grams of the signature, trained on real names against
@@ -752,6 +810,8 @@ static bool opens_with_name(const ps_ctx *x)
  * probability maps to a score that is 0.5 at the model's threshold (as
  * rule_model_apply() does for the text models); the rule takes the higher
  * of that and the heuristic score `h`. Returns the score to emit.
+ * The probability and the explanation come from the memo when it holds
+ * the name (the same numbers: they depend on the name and engine only).
  */
 static float name_model(ps_ctx *x, const rule_input *in, float h)
 {
@@ -759,14 +819,31 @@ static float name_model(ps_ctx *x, const rule_input *in, float h)
 	model_contrib c[PS_MODEL_K];
 	raqib_err err;
 	feat_vec fv;
+	ps_memo_entry *e;
+	bool hit, have_fv = false;
 	double p, t;
 	float s, top = 0.0f;
 	size_t n;
 
-	if (!env || !env->name_model || !in->arena || !x->nt ||
-	    feat_extract(model_spec(env->name_model), x->tv, in->arena, &fv, &err))
+	if (!env || !env->name_model || !in->arena || !x->nt)
 		return h;
-	p = model_prob(env->name_model, &fv);
+	e = memo_entry(in, &hit);
+	if (hit) {
+		p = e->p;
+	} else {
+		if (feat_extract(model_spec(env->name_model), x->tv, in->arena, &fv, &err))
+			return h;
+		have_fv = true;
+		/* rounded to float with or without a memo: the memo keeps a float */
+		p = (float)model_prob(env->name_model, &fv);
+		if (e) {
+			e->engine = env->engine_id;
+			e->len = (uint8_t)in->c->name_len;
+			memcpy(e->name, in->c->name, e->len);
+			e->p = (float)p;
+			e->nc = PS_MEMO_UNEXPLAINED;
+		}
+	}
 	/* kept inside (0, 1): the mapping divides by t and by 1 - t */
 	t = env->name_model_thr < 1e-4f ? 1e-4 : env->name_model_thr > 0.9999f ? 0.9999 :
 									       env->name_model_thr;
@@ -781,7 +858,24 @@ static float name_model(ps_ctx *x, const rule_input *in, float h)
 	/* the words holding the n-grams that pushed the model most (a quarter
 	 * of the strongest n-gram's push at least, as for the text models;
 	 * dense signals have no place in the name) */
-	n = model_explain(env->name_model, &fv, c, PS_MODEL_K);
+	if (e && e->nc != PS_MEMO_UNEXPLAINED) {
+		n = e->nc;
+		for (size_t k = 0; k < n; k++)
+			c[k] = (model_contrib){0, e->c[k].contrib, e->c[k].start, e->c[k].end};
+	} else {
+		if (!have_fv &&
+		    feat_extract(model_spec(env->name_model), x->tv, in->arena, &fv, &err))
+			return s;
+		n = model_explain(env->name_model, &fv, c, PS_MODEL_K);
+		if (e) {
+			e->nc = (uint8_t)n;
+			for (size_t k = 0; k < n; k++) {
+				e->c[k].contrib = c[k].contrib;
+				e->c[k].start = (uint16_t)c[k].start;
+				e->c[k].end = (uint16_t)c[k].end;
+			}
+		}
+	}
 	for (size_t k = 0; k < n; k++) {
 		uint32_t a = c[k].start, b = c[k].end;
 		if (b <= a)

@@ -56,7 +56,22 @@ typedef struct rule_env {
 	 * feature spec and is scored by the rule, outside the engine's set. */
 	const struct lin_model *name_model;
 	float name_model_thr;
+	/* Unique per engine in the process, never 0 and never reused: what a
+	 * memo filled under one engine (models, config) is keyed with. */
+	uint64_t engine_id;
 } rule_env;
+
+/*
+ * The pseudonym rule's memo of name-model answers, one per caller (the
+ * engine keeps one per verdict, so no locking): a site's regular readers
+ * sign comment after comment with the same name, and the model's answer
+ * depends on nothing but the name's bytes and the engine. Keyed on both
+ * exactly (names of at most PS_MEMO_NAME bytes), so a memoized verdict is
+ * the verdict computed afresh, byte for byte.
+ */
+typedef struct ps_memo ps_memo;
+ps_memo *ps_memo_new(void);
+void ps_memo_free(ps_memo *m);
 
 typedef struct rule_input {
 	const raqib_comment *c;
@@ -73,6 +88,7 @@ typedef struct rule_input {
 	 * is no article. */
 	raqib_arena *article_arena;
 	void **article_cache;    /* RAQIB_RULE_COUNT slots */
+	ps_memo *name_memo;      /* NULL: the name model runs every time */
 } rule_input;
 
 typedef struct rule_out {

@@ -8,11 +8,16 @@
 #include "../model/model.h"
 
 #include <errno.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 const char *rule_lexdata(rule_lex which, size_t *len);
+
+/* rule_env.engine_id: memos filled under a freed engine must not answer
+ * for a new one that malloc put at the same address. */
+static atomic_uint_fast64_t engine_ids;
 
 struct raqib_engine {
 	raqib_config cfg;
@@ -40,6 +45,7 @@ typedef struct verdict_priv {
 	raqib_arena *arena;
 	raqib_buf shortened;
 	article_cache art;
+	ps_memo *name_memo;        /* allocated on the first signed comment */
 	/* The models' view of the comment being screened, valid while its
 	 * rules run (mtv == the rules' in->text). */
 	const raqib_engine *eng;
@@ -163,6 +169,7 @@ int raqib_engine_new(const raqib_config *cfg, raqib_engine **out, raqib_err *err
 		eng->env.lex[i] = eng->lex[i];
 	}
 	eng->env.cfg = &eng->cfg;
+	eng->env.engine_id = (uint64_t)atomic_fetch_add(&engine_ids, 1) + 1;
 	if ((rc = load_models(eng, err)))
 		goto fail;
 	*out = eng;
@@ -198,6 +205,7 @@ void raqib_verdict_free(raqib_verdict *v)
 		raqib_arena_free(p->arena);
 		raqib_arena_free(p->art.arena);
 		raqib_buf_free(&p->shortened);
+		ps_memo_free(p->name_memo);
 		free(p);
 	}
 	memset(v, 0, sizeof *v);
@@ -551,6 +559,10 @@ int raqib_screen(const raqib_engine *eng, const raqib_comment *c,
 	in.name = &name;
 	in.env = &eng->env;
 	in.arena = p->arena;
+	/* without memory for it the name model simply runs every time */
+	if (eng->env.name_model && name.n && !p->name_memo)
+		p->name_memo = ps_memo_new();
+	in.name_memo = p->name_memo;
 	if (c->title || c->body) {
 		if ((rc = load_article(p, c, err)))
 			return rc;

@@ -14,6 +14,7 @@
 
 #include "base/base.h"
 #include "model/model.h"
+#include "rules/rule.h"
 
 static raqib_engine *ENG;
 
@@ -532,6 +533,145 @@ static void test_model_foreign_dense_span(void **state)
 	raqib_engine_free(eng);
 }
 
+/* The pseudonym finding of a verdict, as text (score and spans), or "". */
+static void name_finding(const raqib_verdict *v, char *buf, size_t cap)
+{
+	size_t k = 0;
+
+	buf[0] = '\0';
+	for (uint32_t i = 0; i < v->nfindings; i++) {
+		const raqib_finding *f = &v->findings[i];
+		if (f->rule != RAQIB_RULE_PSEUDONYM)
+			continue;
+		k += (size_t)snprintf(buf + k, cap - k, "%.9g:", (double)f->score);
+		for (uint32_t j = 0; j < f->nspans && k < cap; j++)
+			k += (size_t)snprintf(buf + k, cap - k, "[%u,%u]", f->spans[j].start,
+					      f->spans[j].end);
+	}
+}
+
+static void screen_name(const raqib_engine *eng, raqib_verdict *v, const char *name,
+			char *buf, size_t cap)
+{
+	raqib_comment c = {0};
+	raqib_err err;
+
+	c.name = name;
+	c.name_len = strlen(name);
+	c.text = "مقال جيد عن الاقتصاد";
+	c.text_len = strlen(c.text);
+	assert_int_equal(raqib_screen(eng, &c, v, &err), 0);
+	name_finding(v, buf, cap);
+}
+
+static const char *const memo_names[] = {
+	"nightwizard",    /* the model alone, with its explanation */
+	"shadowhunter",
+	"عاشق الغربة",    /* a frame and the model */
+	"محمد علي",       /* a person */
+	"Karim Haddad",
+	"abu_99",         /* a handle */
+	/* over the memo's 62 bytes: never kept */
+	"عبد الرحمن بن عبد العزيز بن محمد آل سعود الشمري",
+};
+#define NMEMO (sizeof memo_names / sizeof memo_names[0])
+
+/* A verdict that has seen a name answers for it exactly as a fresh one:
+ * the name model's memo (pseudonym.c) holds the same numbers. */
+static void test_name_memo_same_answers(void **state)
+{
+	raqib_engine *eng = NULL;
+	raqib_verdict v;
+	raqib_err err;
+	char fresh[NMEMO][512], again[512];
+	int fired = 0;
+
+	(void)state;
+	assert_int_equal(engine_from("", &eng, &err), 0);
+	for (size_t i = 0; i < NMEMO; i++) {
+		raqib_verdict_init(&v);
+		screen_name(eng, &v, memo_names[i], fresh[i], sizeof fresh[i]);
+		raqib_verdict_free(&v);
+		fired += fresh[i][0] != '\0';
+	}
+	assert_true(fired >= 4);
+	raqib_verdict_init(&v);
+	for (int pass = 0; pass < 3; pass++)
+		for (size_t i = 0; i < NMEMO; i++) {
+			screen_name(eng, &v, memo_names[i], again, sizeof again);
+			assert_string_equal(again, fresh[i]);
+		}
+	raqib_verdict_free(&v);
+	raqib_engine_free(eng);
+}
+
+/* A memo filled under one engine does not answer for another: here a
+ * second engine whose name model says the opposite of the built-in one. */
+static void test_name_memo_per_engine(void **state)
+{
+	static const char *const pos[] = {"محمد علي", "Karim Haddad", "خالد"};
+	static const char *const neg[] = {"nightwizard", "shadowhunter", "abu_99"};
+	raqib_engine *e1 = NULL, *e2 = NULL, *e1b = NULL;
+	raqib_verdict v, w;
+	raqib_err err;
+	model_train_opts o = {.rule = "pseudonym", .C = 1.0};
+	model_dataset *d;
+	lin_model *inv = NULL;
+	char path[] = "/tmp/raqib_engine_test_XXXXXX", conf[128];
+	char a[512], b[512], a1[512];
+	size_t len;
+	int differ = 0;
+	const void *img = rule_pseudonym_model(&len);
+	lin_model *builtin = NULL;
+	int fd;
+
+	(void)state;
+	assert_int_equal(model_from_memory(img, len, &builtin, &err), 0);
+	d = model_dataset_new(model_spec(builtin));
+	assert_non_null(d);
+	for (size_t i = 0; i < 3; i++) {
+		assert_int_equal(model_dataset_add(d, pos[i], strlen(pos[i]), true, &err), 0);
+		assert_int_equal(model_dataset_add(d, neg[i], strlen(neg[i]), false, &err), 0);
+	}
+	assert_int_equal(model_train(d, NULL, &o, &inv, NULL, &err), 0);
+	model_dataset_free(d);
+	model_free(builtin);
+	fd = mkstemp(path);
+	assert_true(fd >= 0);
+	close(fd);
+	assert_int_equal(model_save(inv, path, &err), 0);
+	model_free(inv);
+	snprintf(conf, sizeof conf, "[rule.pseudonym]\nmodel = %s\n", path);
+	assert_int_equal(engine_from("", &e1, &err), 0);
+	assert_int_equal(engine_from(conf, &e2, &err), 0);
+
+	raqib_verdict_init(&v);
+	for (size_t i = 0; i < NMEMO; i++) {
+		/* v has seen the name under e1; w is fresh */
+		screen_name(e1, &v, memo_names[i], a1, sizeof a1);
+		screen_name(e2, &v, memo_names[i], a, sizeof a);
+		raqib_verdict_init(&w);
+		screen_name(e2, &w, memo_names[i], b, sizeof b);
+		raqib_verdict_free(&w);
+		assert_string_equal(a, b);
+		differ += strcmp(a1, b) != 0;
+	}
+	/* the two models disagree, so a memo shared across them would show */
+	assert_true(differ >= 2);
+	/* a new engine where e1 was (malloc may reuse the address) */
+	raqib_engine_free(e1);
+	assert_int_equal(engine_from(conf, &e1b, &err), 0);
+	screen_name(e1b, &v, "nightwizard", a, sizeof a);
+	raqib_verdict_init(&w);
+	screen_name(e1b, &w, "nightwizard", b, sizeof b);
+	raqib_verdict_free(&w);
+	assert_string_equal(a, b);
+	unlink(path);
+	raqib_verdict_free(&v);
+	raqib_engine_free(e1b);
+	raqib_engine_free(e2);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -545,6 +685,8 @@ int main(void)
 		cmocka_unit_test(test_model_relative_path),
 		cmocka_unit_test(test_model_insult_span),
 		cmocka_unit_test(test_model_foreign_dense_span),
+		cmocka_unit_test(test_name_memo_same_answers),
+		cmocka_unit_test(test_name_memo_per_engine),
 	};
 	raqib_config cfg;
 	raqib_err err;
