@@ -34,6 +34,8 @@
 #include <libstemmer.h>
 #include <math.h>
 #include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define OT_MAX_WORD 32          /* longer tokens are no words */
@@ -103,7 +105,6 @@ typedef struct ot_map {
 typedef struct ot_article {
 	ot_map form;   /* form key -> word (article words + memo) */
 	ot_map stem;   /* stem key -> word (cov is what counts) */
-	uint32_t ref[sizeof ref_words / sizeof ref_words[0]];
 } ot_article;
 
 static pthread_mutex_t pool_mu = PTHREAD_MUTEX_INITIALIZER;
@@ -249,6 +250,70 @@ int off_topic_stem(struct sb_stemmer *sb, const uint32_t *w, size_t n,
 	return 0;
 }
 
+/* ---- the stem memo (rule.h) ------------------------------------------ */
+
+/* 8,192 direct-mapped entries of 32 bytes (256 KiB per caller, allocated
+ * with the first article). Words of more than OT_MEMO_CPS code points, or
+ * with one above U+FFFF, are not kept. */
+#define OT_MEMO_BITS 13
+#define OT_MEMO_CPS 13u
+
+typedef struct ot_memo_entry {
+	uint32_t stem;            /* stem key */
+	uint16_t n;               /* code points; 0: empty */
+	uint16_t w[OT_MEMO_CPS];  /* the folded word */
+} ot_memo_entry;
+
+struct ot_memo {
+	ot_memo_entry e[1u << OT_MEMO_BITS];
+};
+
+ot_memo *ot_memo_new(void)
+{
+	return calloc(1, sizeof(ot_memo));
+}
+
+void ot_memo_free(ot_memo *m)
+{
+	free(m);
+}
+
+/* The stem key of content word w (form key fk): the memo, else the
+ * stemmer (taken from the pool on first need), whose answer the memo then
+ * keeps. -1 when the stemmer is unavailable or refuses the word. */
+static int stem_memo(ot_memo *m, struct sb_stemmer **sb, const uint32_t *w, size_t n,
+		     uint32_t fk, uint32_t *sk)
+{
+	ot_memo_entry *e = NULL;
+	uint32_t fk2;
+	size_t i;
+
+	if (m && n > 0 && n <= OT_MEMO_CPS) {
+		for (i = 0; i < n && w[i] <= 0xFFFF; i++)
+			;
+		if (i == n) {
+			e = &m->e[(fk * 2654435761u) >> (32 - OT_MEMO_BITS)];
+			for (i = 0; e->n == n && i < n && e->w[i] == w[i]; i++)
+				;
+			if (e->n == n && i == n) {
+				*sk = e->stem;
+				return 0;
+			}
+		}
+	}
+	if (!*sb && !(*sb = stemmer_get()))
+		return -1;
+	if (off_topic_stem(*sb, w, n, &fk2, sk, NULL, 0))
+		return -1;
+	if (e) {
+		e->stem = *sk;
+		e->n = (uint16_t)n;
+		for (i = 0; i < n; i++)
+			e->w[i] = (uint16_t)w[i];
+	}
+	return 0;
+}
+
 static int map_init(ot_map *m, raqib_arena *a, uint32_t want)
 {
 	uint32_t cap = 64;
@@ -331,7 +396,7 @@ static bool is_stopword(const rule_input *in, const uint32_t *w, size_t n)
 /* What word w comes to: the article's memo, the shipped forms, and only
  * then the stemmer (taken from the pool on first need). The answer is
  * memoised while the memo has room. False when w is no content word. */
-static bool word_get(ot_article *art, struct sb_stemmer **sb,
+static bool word_get(ot_article *art, ot_memo *memo, struct sb_stemmer **sb,
 		     const uint32_t *w, size_t n, ot_word *out)
 {
 	const struct ot_form *f;
@@ -348,9 +413,7 @@ static bool word_get(ot_article *art, struct sb_stemmer **sb,
 		out->stem = f->stem;
 		out->idf = f->idf;
 	} else {
-		if (!*sb && !(*sb = stemmer_get()))
-			return false;
-		if (off_topic_stem(*sb, w, n, &fk, &sk, NULL, 0))
+		if (stem_memo(memo, sb, w, n, fk, &sk))
 			return false;
 		out->stem = sk;
 		out->idf = stem_idf(sk);
@@ -362,7 +425,7 @@ static bool word_get(ot_article *art, struct sb_stemmer **sb,
 	return true;
 }
 
-static void add_view(ot_article *art, struct sb_stemmer *sb,
+static void add_view(ot_article *art, struct sb_stemmer **sb,
 		     const rule_input *in, const text_view *tv, bool title)
 {
 	for (uint32_t i = 0; tv && i < tv->ntok; i++) {
@@ -380,7 +443,7 @@ static void add_view(ot_article *art, struct sb_stemmer *sb,
 			sk = slot->stem;
 		else if ((f = form_find(fk)))
 			sk = f->stem;
-		else if (off_topic_stem(sb, w, n, &fk, &sk, NULL, 0))
+		else if (stem_memo(in->stem_memo, sb, w, n, fk, &sk))
 			continue;
 		if ((slot = map_put(&art->form, fk)))
 			slot->stem = sk;
@@ -396,6 +459,41 @@ static void add_view(ot_article *art, struct sb_stemmer *sb,
 	}
 }
 
+/* The stems of ref_words, the same for every article: stemmed once per
+ * process (a dozen stemmer calls were a tenth of an article's cost). */
+static uint32_t ref_stem[sizeof ref_words / sizeof ref_words[0]];
+static atomic_bool ref_ready;
+static pthread_mutex_t ref_mu = PTHREAD_MUTEX_INITIALIZER;
+
+static bool ref_init(void)
+{
+	struct sb_stemmer *sb;
+
+	if (atomic_load_explicit(&ref_ready, memory_order_acquire))
+		return true;
+	pthread_mutex_lock(&ref_mu);
+	if (!atomic_load_explicit(&ref_ready, memory_order_relaxed) && (sb = stemmer_get())) {
+		for (size_t i = 0; i < sizeof ref_words / sizeof ref_words[0]; i++) {
+			uint32_t w[OT_MAX_WORD], fk;
+			size_t n = 0;
+			const unsigned char *p = (const unsigned char *)ref_words[i];
+			size_t left = strlen(ref_words[i]), used;
+
+			while (left && n < OT_MAX_WORD && (used = raqib_utf8_decode(p, left, &w[n]))) {
+				p += used;
+				left -= used;
+				n++;
+			}
+			if (off_topic_stem(sb, w, n, &fk, &ref_stem[i], NULL, 0))
+				ref_stem[i] = 0;
+		}
+		stemmer_put(sb);
+		atomic_store_explicit(&ref_ready, true, memory_order_release);
+	}
+	pthread_mutex_unlock(&ref_mu);
+	return atomic_load_explicit(&ref_ready, memory_order_acquire);
+}
+
 static ot_article *article_build(const rule_input *in, raqib_arena *a)
 {
 	uint32_t ntok = (in->title ? in->title->ntok : 0) + (in->body ? in->body->ntok : 0);
@@ -403,11 +501,11 @@ static ot_article *article_build(const rule_input *in, raqib_arena *a)
 	ot_article *art = raqib_arena_calloc(a, 1, sizeof *art);
 
 	/* room for the memo of the comments' own words as well */
-	if (!art || map_init(&art->form, a, ntok + 1024) ||
-	    map_init(&art->stem, a, ntok + 16) || !(sb = stemmer_get()))
+	if (!art || !ref_init() || map_init(&art->form, a, ntok + 1024) ||
+	    map_init(&art->stem, a, ntok + 16))
 		goto fail;
-	add_view(art, sb, in, in->title, true);
-	add_view(art, sb, in, in->body, false);
+	add_view(art, &sb, in, in->title, true);
+	add_view(art, &sb, in, in->body, false);
 	for (uint32_t i = 0; i <= art->stem.mask; i++) {
 		ot_word *st = &art->stem.val[i];
 		float tf;
@@ -425,20 +523,6 @@ static ot_article *article_build(const rule_input *in, raqib_arena *a)
 		st = map_find(&art->stem, wd->stem);
 		wd->idf = stem_idf(wd->stem);
 		wd->cov = st ? st->cov : 0;
-	}
-	for (size_t i = 0; i < sizeof ref_words / sizeof ref_words[0]; i++) {
-		uint32_t w[OT_MAX_WORD], fk;
-		size_t n = 0;
-		const unsigned char *p = (const unsigned char *)ref_words[i];
-		size_t left = strlen(ref_words[i]), used;
-
-		while (left && n < OT_MAX_WORD && (used = raqib_utf8_decode(p, left, &w[n]))) {
-			p += used;
-			left -= used;
-			n++;
-		}
-		if (off_topic_stem(sb, w, n, &fk, &art->ref[i], NULL, 0))
-			art->ref[i] = 0;
 	}
 	stemmer_put(sb);
 	return art;
@@ -466,10 +550,10 @@ static bool article_given(const rule_input *in)
 	return (in->title && in->title->ntok > 0) || (in->body && in->body->ntok > 0);
 }
 
-static bool is_ref(const ot_article *art, uint32_t sk)
+static bool is_ref(uint32_t sk)
 {
-	for (size_t i = 0; i < sizeof art->ref / sizeof art->ref[0]; i++)
-		if (art->ref[i] == sk)
+	for (size_t i = 0; i < sizeof ref_stem / sizeof ref_stem[0]; i++)
+		if (ref_stem[i] == sk)
 			return true;
 	return false;
 }
@@ -494,14 +578,14 @@ int off_topic_measure(const rule_input *in, float *pmass, float *pcov,
 		uint32_t j;
 		float idf;
 
-		if (is_stopword(in, w, n) || !word_get(art, &sb, w, n, &wd))
+		if (is_stopword(in, w, n) || !word_get(art, in->stem_memo, &sb, w, n, &wd))
 			continue;
 		for (j = 0; j < nseen && seen[j] != wd.stem; j++)
 			;
 		if (j < nseen)
 			continue;
 		seen[nseen++] = wd.stem;
-		if (is_ref(art, wd.stem)) {
+		if (is_ref(wd.stem)) {
 			ref = true;
 			continue;
 		}

@@ -42,6 +42,7 @@ typedef struct fx {
 	text_view text, title, body;
 	void *cache[RAQIB_RULE_COUNT];
 	rule_input in;
+	ot_memo *memo;     /* given to the rule by score() when set */
 } fx;
 
 static void view(text_view *tv, const char *s, raqib_arena *a)
@@ -69,6 +70,7 @@ static float score(fx *f, const char *text, const char *title, const char *body,
 		f->in.article_arena = f->art;
 		f->in.article_cache = f->cache;
 	}
+	f->in.stem_memo = f->memo;
 	return off_topic_score(&f->in);
 }
 
@@ -128,6 +130,45 @@ static void test_cache(void **state)
 	view(&f->text, FOOT_C, f->a);
 	again = off_topic_score(&f->in);
 	assert_true(again == fresh);
+}
+
+/* The caller's stem memo answers as the stemmer: every pairing of
+ * comments and articles scores the same with a memo that has seen the
+ * words (in other articles, in the same article, as comment words) as
+ * without one. The texts hold names and forms the shipped table lacks. */
+static void test_stem_memo(void **state)
+{
+	fx *f = *state;
+	static const char *const arts[][2] = {
+		{LIBYA_T, LIBYA_B},
+		{FOOT_T, FOOT_B},
+		{"ترامب يلتقي زيلينسكي في منتجع مارالاغو",
+		 "التقى الرئيس الأمريكي دونالد ترامب نظيره الأوكراني فولوديمير زيلينسكي "
+		 "في منتجعه مارالاغو بولاية فلوريدا لبحث خطة السلام ومستقبل الناتو NATO."},
+	};
+	static const char *const comments[] = {
+		FOOT_C, "حفتر والقذافي وجهان لعملة واحدة والليبيون يدفعون الثمن",
+		"زيلينسكي يراهن على ترامب والناتو لن يتدخل", "شكراً على المقال",
+		"الفيصلي والوحدات ديربي عمان الأجمل",
+	};
+	float fresh[3][5];
+
+	f->memo = NULL;
+	for (size_t a = 0; a < 3; a++)
+		for (size_t c = 0; c < 5; c++)
+			fresh[a][c] = score(f, comments[c], arts[a][0], arts[a][1], false);
+	f->memo = ot_memo_new();
+	assert_non_null(f->memo);
+	for (int round = 0; round < 2; round++)
+		for (size_t a = 0; a < 3; a++)
+			for (size_t c = 0; c < 5; c++) {
+				assert_true(score(f, comments[c], arts[a][0], arts[a][1], false) ==
+					    fresh[a][c]);
+				assert_true(score(f, comments[c], arts[a][0], arts[a][1], true) ==
+					    fresh[a][c]);
+			}
+	ot_memo_free(f->memo);
+	f->memo = NULL;
 }
 
 /* The keys of a word: FNV-1a 32 (what make_idf.py's table is keyed by),
@@ -194,6 +235,7 @@ int main(void)
 		cmocka_unit_test(test_short_reactions),
 		cmocka_unit_test(test_no_article),
 		cmocka_unit_test(test_cache),
+		cmocka_unit_test(test_stem_memo),
 		cmocka_unit_test(test_keys),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);

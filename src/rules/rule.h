@@ -73,6 +73,17 @@ typedef struct ps_memo ps_memo;
 ps_memo *ps_memo_new(void);
 void ps_memo_free(ps_memo *m);
 
+/*
+ * The off_topic rule's memo of Snowball stems, one per caller like
+ * ps_memo: an article's words that the shipped form table lacks (names,
+ * rare forms) come back in the next articles, and the stemmer costs about
+ * 1 µs a word. Keyed on the folded word exactly; a stem depends on nothing
+ * else, so no engine key is needed.
+ */
+typedef struct ot_memo ot_memo;
+ot_memo *ot_memo_new(void);
+void ot_memo_free(ot_memo *m);
+
 typedef struct rule_input {
 	const raqib_comment *c;
 	const text_view *text;   /* the comment text */
@@ -89,6 +100,7 @@ typedef struct rule_input {
 	raqib_arena *article_arena;
 	void **article_cache;    /* RAQIB_RULE_COUNT slots */
 	ps_memo *name_memo;      /* NULL: the name model runs every time */
+	ot_memo *stem_memo;      /* NULL: every unknown word is stemmed */
 } rule_input;
 
 typedef struct rule_out {

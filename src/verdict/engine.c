@@ -46,6 +46,7 @@ typedef struct verdict_priv {
 	raqib_buf shortened;
 	article_cache art;
 	ps_memo *name_memo;        /* allocated on the first signed comment */
+	ot_memo *stem_memo;        /* allocated with the first article */
 	/* The models' view of the comment being screened, valid while its
 	 * rules run (mtv == the rules' in->text). */
 	const raqib_engine *eng;
@@ -206,6 +207,7 @@ void raqib_verdict_free(raqib_verdict *v)
 		raqib_arena_free(p->art.arena);
 		raqib_buf_free(&p->shortened);
 		ps_memo_free(p->name_memo);
+		ot_memo_free(p->stem_memo);
 		free(p);
 	}
 	memset(v, 0, sizeof *v);
@@ -566,6 +568,9 @@ int raqib_screen(const raqib_engine *eng, const raqib_comment *c,
 	if (c->title || c->body) {
 		if ((rc = load_article(p, c, err)))
 			return rc;
+		if (!p->stem_memo)
+			p->stem_memo = ot_memo_new();
+		in.stem_memo = p->stem_memo;
 		in.title = &p->art.title;
 		in.body = &p->art.body;
 		in.article_arena = p->art.arena;
