@@ -20,10 +20,11 @@
  * Speed. The Snowball Arabic stemmer costs about 1 µs a word, too much for
  * the comment side, so stems are looked up rather than computed where
  * possible: the article's own words (memo built once per article), then
- * the shipped form -> stem table (every form the corpus has twice), and
- * only a word in neither is stemmed — and memoised in the article state so
- * the next comment on that article finds it. The table and the memo were
- * made with this very stemmer, so the result is the same either way.
+ * the shipped form -> stem table (every form the corpus has twice), then
+ * the caller's stem memo (rule_input.stem_memo: words met in earlier
+ * articles), and only a word in none is stemmed — and memoised in the
+ * article state and the caller's memo. The table and the memos were made
+ * with this very stemmer, so the result is the same either way.
  *
  * The stemmer is not thread-safe and an engine may serve several threads:
  * stemmers come from a small pool behind a mutex, one per rule call, taken
