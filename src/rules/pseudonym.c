@@ -746,7 +746,7 @@ static bool opens_with_name(const ps_ctx *x)
 
 /* ---- the memo (rule.h) ------------------------------------------------ */
 
-/* 4,096 direct-mapped entries of 128 bytes (512 KiB per caller, allocated
+/* 4,096 direct-mapped entries of 112 bytes (448 KiB per caller, allocated
  * on the first signed comment): a site's few thousand regular signatures
  * mostly stay in. A name longer than PS_MEMO_NAME bytes is not kept. */
 #define PS_MEMO_SLOTS 4096u
@@ -793,7 +793,9 @@ static ps_memo_entry *memo_entry(const rule_input *in, bool *hit)
 		return NULL;
 	name = in->c->name;
 	len = in->c->name_len;
-	if (len == 0 || len > PS_MEMO_NAME || in->name->n > UINT16_MAX)
+	/* even NFKC's longest expansion (U+FDFA: 18 code points) keeps the
+	 * folded ranges of PS_MEMO_NAME bytes within uint16_t */
+	if (len == 0 || len > PS_MEMO_NAME)
 		return NULL;
 	for (size_t i = 0; i < len; i++)
 		h = (h ^ (unsigned char)name[i]) * 1099511628211ull;
