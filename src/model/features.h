@@ -181,6 +181,13 @@ typedef struct feat_vec {
 int feat_extract(const feat_spec *spec, const text_view *tv, raqib_arena *a,
 		 feat_vec *out, raqib_err *err);
 
+/* The fused pass hashes char 2-5-grams eight positions at a time when the
+ * CPU has AVX2 (asked once); the list, sums and explanations are the same
+ * bit for bit either way. Switches the vector path off (or back on where
+ * the CPU allows), for tests and A/B measurements; returns whether it was
+ * on. Process-wide: call it before screening starts. */
+bool feat_set_simd(bool on);
+
 /* FEAT_TF: a hashed entry's integer value q(count) (val = q x unit). */
 uint32_t feat_tf_q(const feat_vec *v, const feat *f);
 

@@ -461,6 +461,79 @@ static void test_lex_signals(void **state)
 	lexicon_free(i);
 }
 
+/* The fused pass hashes char 2-5-grams eight positions at a time on CPUs
+ * with AVX2: the occurrence list (slots, origins, order), the integer sums
+ * and the norm must be those of the scalar loop, bit for bit, at every
+ * length around the block edges (8 positions need 12 stream chars) and
+ * with repeats, Latin, digits and rare code points. */
+static void fused_of(const feat_spec *spec, const char *s, feat_vec *v, text_view *tv)
+{
+	raqib_err err;
+
+	assert_int_equal(text_normalize(tv, arena, s, strlen(s), &err), 0);
+	assert_int_equal(feat_extract(spec, tv, arena, v, &err), 0);
+	assert_non_null(v->fused);
+}
+
+static void test_simd_same_as_scalar(void **state)
+{
+	static const char *words[] = {"هذا", "الوزير", "غبي", "3ayb", "x", "Ù…Ø±Ø­Ø¨Ø§",
+				      "ههههههههه", "نعم،", "ڤيديو", "2024", "this", "ا"};
+	int16_t *w4 = malloc(((size_t)4 << 16) * sizeof *w4);
+	feat_spec spec;
+	char text[2048];
+	uint32_t seed = 12345, t, k, checked = 0;
+	bool avx2;
+
+	(void)state;
+	assert_non_null(w4);
+	for (k = 0; k < (4u << 16); k++) {
+		seed = seed * 1103515245u + 12345u;
+		w4[k] = (int16_t)((seed >> 8) & 0xFFFF);
+	}
+	feat_spec_default(&spec);
+	spec.hash_bits = 16;
+	spec.flags |= FEAT_TF;
+	spec.lanes4 = w4;
+	(void)feat_set_simd(true);
+	avx2 = feat_set_simd(true); /* on now only if the CPU has AVX2 */
+	if (!avx2)
+		print_message("no AVX2 here: both runs take the scalar loop\n");
+	for (t = 0; t < 400; t++) {
+		size_t len = 0;
+		uint32_t nw = t < 40 ? t % 6 : 1 + t % 60;
+		text_view ta, tb;
+		feat_vec a, b;
+
+		text[0] = 0;
+		for (k = 0; k < nw; k++) {
+			const char *wd = words[(t * 7 + k * 13 + k * k) % 12];
+			size_t wl = strlen(wd);
+			if (len + wl + 2 >= sizeof text)
+				break;
+			memcpy(text + len, wd, wl);
+			len += wl;
+			text[len++] = (t + k) % 5 ? ' ' : '\n';
+		}
+		text[len] = 0;
+		raqib_arena_reset(arena);
+		(void)feat_set_simd(true);
+		fused_of(&spec, text, &a, &ta);
+		(void)feat_set_simd(false);
+		fused_of(&spec, text, &b, &tb);
+		assert_int_equal(a.fused->n, b.fused->n);
+		assert_memory_equal(a.fused->slot, b.fused->slot, a.fused->n * sizeof *a.fused->slot);
+		assert_memory_equal(a.fused->org, b.fused->org, a.fused->n * sizeof *a.fused->org);
+		assert_memory_equal(a.fused->rows, b.fused->rows, a.fused->n * 4 * sizeof *a.fused->rows);
+		assert_memory_equal(a.fused->sum, b.fused->sum, sizeof a.fused->sum);
+		assert_memory_equal(&a.unit, &b.unit, sizeof a.unit);
+		checked += a.fused->n;
+	}
+	(void)feat_set_simd(true);
+	assert_true(checked > 10000);
+	free(w4);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -477,6 +550,7 @@ int main(void)
 		cmocka_unit_test(test_prefetch_hint),
 		cmocka_unit_test(test_tf_values),
 		cmocka_unit_test(test_lex_signals),
+		cmocka_unit_test(test_simd_same_as_scalar),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
