@@ -678,48 +678,71 @@ typedef struct top_list {
 	feat_top *top;
 	uint32_t n;
 	int16_t floor;
+	/* the listed slots again, UINT32_MAX where none: one vector compare
+	 * tells whether a slot is listed (a repeated n-gram among the lane's
+	 * strongest comes back above the floor at every occurrence) */
+	uint32_t listed[FEAT_TOPK];
 } top_list;
+
+static inline bool top_listed(const top_list *t, uint32_t slot)
+{
+#ifdef __SSE2__
+	__m128i x = _mm_set1_epi32((int)slot);
+	__m128i e = _mm_or_si128(
+		_mm_cmpeq_epi32(x, _mm_loadu_si128((const __m128i *)(const void *)t->listed)),
+		_mm_cmpeq_epi32(x, _mm_loadu_si128((const __m128i *)(const void *)(t->listed + 4))));
+	return _mm_movemask_epi8(e) != 0;
+#else
+	uint32_t j;
+	bool listed = false;
+	for (j = 0; j < FEAT_TOPK; j++)
+		listed |= t->listed[j] == slot;
+	return listed;
+#endif
+}
 
 /* The occurrence index waits in `start` until the list is final: only
  * the survivors' ranges are worked out. */
 static inline void top_consider(const feat_fused *f, uint32_t k, int16_t w, top_list *t)
 {
 	uint32_t slot, j;
-	bool listed = false;
 
 	if (!(w > t->floor))
 		return;
 	slot = f->slot[k];
+	if (top_listed(t, slot))
+		return;
+	feat_top_insert(t->top, &t->n, &t->floor, (feat_top){w, slot, k, 0});
 	for (j = 0; j < t->n; j++)
-		listed |= t->top[j].idx == slot;
-	if (!listed)
-		feat_top_insert(t->top, &t->n, &t->floor, (feat_top){w, slot, k, 0});
+		t->listed[j] = t->top[j].idx;
 }
 
 uint32_t feat_fused_top(const feat_fused *f, uint32_t lane, feat_top *top)
 {
 	const int16_t *w4 = f->rows;
-	top_list t = {top, 0, 0};
+	top_list t = {top, 0, 0, {0}};
 	uint32_t k = 0;
 
 	if (lane >= 4)
 		return 0;
+	/* slots are < 2^24, so UINT32_MAX matches none */
+	memset(t.listed, 0xFF, sizeof t.listed);
 #ifdef __SSE2__
 	{
-		/* four occurrences (two rows per load) per test; the lane's two
-		 * bytes in each row half of the movemask */
-		int lmask = (3 << (2 * lane)) | (3 << (2 * lane + 8));
+		/* four occurrences (two rows per load) per test; one bit per
+		 * row: the high byte of the lane's int16 (rows are 8 bytes) */
+		uint32_t lmask = 0x02020202u << (2 * lane);
 		for (; k + 4 <= f->n; k += 4) {
 			__m128i fl = _mm_set1_epi16(t.floor);
 			__m128i a = _mm_loadu_si128((const __m128i *)(const void *)(w4 + (size_t)k * 4));
 			__m128i b = _mm_loadu_si128((const __m128i *)(const void *)(w4 + (size_t)k * 4 + 8));
-			int m = (_mm_movemask_epi8(_mm_cmpgt_epi16(a, fl)) |
-				 _mm_movemask_epi8(_mm_cmpgt_epi16(b, fl))) & lmask;
-			uint32_t i;
-			if (__builtin_expect(m == 0, 1))
-				continue;
-			for (i = k; i < k + 4; i++)
+			uint32_t m = ((uint32_t)_mm_movemask_epi8(_mm_cmpgt_epi16(a, fl)) |
+				      (uint32_t)_mm_movemask_epi8(_mm_cmpgt_epi16(b, fl)) << 16) & lmask;
+			while (__builtin_expect(m != 0, 0)) {
+				uint32_t i = k + ((uint32_t)__builtin_ctz(m) >> 3);
 				top_consider(f, i, w4[(size_t)i * 4 + lane], &t);
+				m &= m - 1;
+			}
 		}
 	}
 #endif
