@@ -392,8 +392,7 @@ int text_normalize(text_view *tv, raqib_arena *a, const char *s, size_t len,
 {
 	const unsigned char *p = (const unsigned char *)s;
 	size_t i = 0;
-	uint32_t *orig, k = 0, n = 0, run_cp = 0, run_len = 0, marks = 0, collapsed = 0;
-	uint32_t *ocp, *oos, *ooe;
+	uint32_t *orig, k = 0;
 	outbuf o;
 
 	memset(tv, 0, sizeof *tv);
@@ -406,15 +405,6 @@ int text_normalize(text_view *tv, raqib_arena *a, const char *s, size_t len,
 	o.a = a;
 	if (!orig || out_grow_to(&o, (uint32_t)len + 16))
 		goto nomem;
-	/* The fast path works on locals, not on o: every uint32_t it stores
-	 * into the output could otherwise be taken to change o's fields,
-	 * which the compiler then reloaded per code point. o is brought up
-	 * to date around the rare code points that fold_one() handles. Its
-	 * capacity is kept at n + (bytes left) + 16, so the fast path, which
-	 * emits at most one code point per byte it reads, never checks. */
-	ocp = o.cp;
-	oos = o.os;
-	ooe = o.oe;
 	while (i < len) {
 		uint32_t c, f;
 		/* ASCII and U+0621–U+0670 (nearly all of an Arabic comment)
@@ -450,53 +440,18 @@ int text_normalize(text_view *tv, raqib_arena *a, const char *s, size_t len,
 				tv->stats.persian_only++;
 		}
 		orig[k] = c;
-		o.n = n;
-		o.run_cp = run_cp;
-		o.run_len = run_len;
 		if (fold_one(&o, c, k, &tv->stats))
 			goto nomem;
-		if (o.cap < o.n + (len - i) + 16 &&
-		    out_grow_to(&o, o.cap + o.n + (uint32_t)(len - i) + 16))
-			goto nomem;
-		n = o.n;
-		run_cp = o.run_cp;
-		run_len = o.run_len;
-		ocp = o.cp;
-		oos = o.os;
-		ooe = o.oe;
 		k++;
 		continue;
 fast:
-		/* out_emit() and drop() on the locals; run_cp != 0 implies
-		 * ocp[n - 1] == run_cp, so the run test needs nothing else */
 		orig[k] = c;
-		if (!f) {
-			marks++;
-			if (n && ooe[n - 1] == k)
-				ooe[n - 1] = k + 1;
-		} else if (f == run_cp && ++run_len >= 3) {
-			if (run_len == 3) {
-				n--; /* drop the second copy */
-				collapsed += 2;
-			} else {
-				collapsed++;
-			}
-			ooe[n - 1] = k + 1;
-		} else {
-			if (f != run_cp) {
-				run_cp = letter_fast(f) ? f : 0;
-				run_len = 1;
-			}
-			ocp[n] = f;
-			oos[n] = k;
-			ooe[n] = k + 1;
-			n++;
-		}
+		if (!f)
+			drop(&o, k, &tv->stats);
+		else if (out_emit(&o, f, k, &tv->stats))
+			goto nomem;
 		k++;
 	}
-	o.n = n;
-	tv->stats.marks_removed += marks;
-	tv->stats.collapsed += collapsed;
 	orig[k] = 0;
 	o.cp[o.n] = 0;
 	tv->orig = orig;
