@@ -606,19 +606,22 @@ __attribute__((target("avx2"))) static uint32_t occ_chars_2_5_avx2(occ_list *o,
 
 static _Atomic int simd_mode = -1; /* -1: not yet asked, 0: off, 1: AVX2 */
 
+static bool cpu_has_avx2(void)
+{
+#ifdef HAVE_AVX2_PATH
+	__builtin_cpu_init();
+	return __builtin_cpu_supports("avx2");
+#else
+	return false;
+#endif
+}
+
 static bool simd_on(void)
 {
 	int v = simd_mode;
 
-	if (v < 0) {
-#ifdef HAVE_AVX2_PATH
-		__builtin_cpu_init();
-		v = __builtin_cpu_supports("avx2") ? 1 : 0;
-#else
-		v = 0;
-#endif
-		simd_mode = v;
-	}
+	if (v < 0)
+		simd_mode = v = cpu_has_avx2();
 	return v > 0;
 }
 
@@ -626,12 +629,7 @@ bool feat_set_simd(bool on)
 {
 	bool was = simd_on();
 
-#ifdef HAVE_AVX2_PATH
-	__builtin_cpu_init();
-	simd_mode = on && __builtin_cpu_supports("avx2") ? 1 : 0;
-#else
-	(void)on;
-#endif
+	simd_mode = on && cpu_has_avx2();
 	return was;
 }
 
