@@ -75,6 +75,7 @@ typedef struct lex_entry {
 	uint32_t nw;
 	uint32_t exact;
 	uint16_t tag;
+	uint16_t variant; /* added by LEX_BARE_ARTICLE, not written in the file */
 	float weight;
 } lex_entry;
 
@@ -396,8 +397,40 @@ static int tag_intern(lexicon *lx, const char *s, size_t n, uint16_t *id)
 	return 0;
 }
 
+/* LEX_BARE_ARTICLE: entry e of the phrase tv again, with every later word
+ * that is ال and at least 3 more letters taken without it (lexicon.h). It
+ * replaces only another variant: a line of the file always wins. */
+static int bare_variant(lexicon *lx, const text_view *tv, const lex_entry *e)
+{
+	lex_entry v = *e;
+	bool any = false;
+	int32_t at;
+
+	for (uint32_t k = 1; k < e->nw; k++) {
+		const text_token *t = &tv->tok[k];
+		const uint32_t *cp = tv->cp + t->start;
+		uint32_t n = t->end - t->start;
+		int32_t id;
+		if (n < 5 || cp[0] != 0x0627 || cp[1] != 0x0644)
+			continue;
+		id = word_intern(lx, cp + 2, n - 2);
+		if (id < 0)
+			return RAQIB_ENOMEM;
+		v.ids[k] = (uint32_t)id;
+		lx->words[id].flags |= k + 1 == e->nw ? W_LAST : W_MID;
+		any = true;
+	}
+	if (!any)
+		return 0;
+	at = entry_find(lx, v.ids, v.nw);
+	if (at >= 0 && !lx->ents[at].variant)
+		return 0;
+	v.variant = 1;
+	return entry_put(lx, &v);
+}
+
 static int load_line(lexicon *lx, raqib_arena *ar, const char *line, size_t len,
-		     const char *name, unsigned lineno, raqib_err *err)
+		     const char *name, unsigned lineno, unsigned opts, raqib_err *err)
 {
 	const char *f[3] = {line, NULL, NULL};
 	size_t fl[3] = {len, 0, 0}, nf = 1;
@@ -472,6 +505,8 @@ static int load_line(lexicon *lx, raqib_arena *ar, const char *line, size_t len,
 	}
 	if (entry_put(lx, &e))
 		goto nomem;
+	if ((opts & LEX_BARE_ARTICLE) && tv.ntok > 1 && bare_variant(lx, &tv, &e))
+		goto nomem;
 	if (tv.ntok > 1)
 		lx->phrases = true;
 	return 0;
@@ -481,6 +516,12 @@ nomem:
 
 int lexicon_load(lexicon **out, const char *data, size_t len, const char *name,
 		 raqib_err *err)
+{
+	return lexicon_load_opts(out, data, len, name, 0, err);
+}
+
+int lexicon_load_opts(lexicon **out, const char *data, size_t len, const char *name,
+		      unsigned opts, raqib_err *err)
 {
 	lexicon *lx = calloc(1, sizeof *lx);
 	raqib_arena *ar = raqib_arena_new(4096);
@@ -517,7 +558,7 @@ int lexicon_load(lexicon **out, const char *data, size_t len, const char *name,
 			i++;
 		if (i == n || line[i] == '#')
 			continue;
-		rc = load_line(lx, ar, line, n, name, lineno, err);
+		rc = load_line(lx, ar, line, n, name, lineno, opts, err);
 		if (rc)
 			goto fail;
 	}
@@ -929,11 +970,14 @@ typedef struct best {
 	uint32_t strips; /* clitic strippings used; fewer is better */
 } best;
 
+/* pre0: the first word was found behind a prefix. A LEX_BARE_ARTICLE
+ * variant then does not count: "البنت وسخه" is a sentence (the girl is
+ * dirty), not the idafa "بنت الوسخة" its variant stands for. */
 static void consider(const lexicon *lx, best *b, const uint32_t *ids, uint32_t nw,
-		     uint32_t strips)
+		     uint32_t strips, bool pre0)
 {
 	int32_t e = entry_find(lx, ids, nw);
-	if (e < 0 || (lx->ents[e].exact && strips))
+	if (e < 0 || (lx->ents[e].exact && strips) || (lx->ents[e].variant && pre0))
 		return;
 	if (b->ent < 0 || strips < b->strips ||
 	    (strips == b->strips && lx->ents[e].weight > lx->ents[b->ent].weight)) {
@@ -960,10 +1004,10 @@ static bool may_start_phrase(const lexicon *lx, const tok_cands *tc)
 /* Words k of a phrase of nw words: inner words exact, the first may carry
  * a prefix, the last a suffix (وابن الكلب, لعنة الله عليكم). */
 static void phrase_rec(scan_ctx *x, uint32_t t0, uint32_t nw, uint32_t k,
-		       uint32_t *ids, uint32_t strips, best *b)
+		       uint32_t *ids, uint32_t strips, bool pre0, best *b)
 {
 	if (k == nw) {
-		consider(x->lx, b, ids, nw, strips);
+		consider(x->lx, b, ids, nw, strips, pre0);
 		return;
 	}
 	const tok_cands *tc = cands_of(x, t0 + k);
@@ -974,7 +1018,8 @@ static void phrase_rec(scan_ctx *x, uint32_t t0, uint32_t nw, uint32_t k,
 		if (!(x->lx->words[c->word].flags & need) || (c->kind & ~allow))
 			continue;
 		ids[k] = c->word;
-		phrase_rec(x, t0, nw, k + 1, ids, strips + popcount2(c->kind), b);
+		phrase_rec(x, t0, nw, k + 1, ids, strips + popcount2(c->kind),
+			   pre0 || (k == 0 && (c->kind & K_PRE)), b);
 	}
 }
 
@@ -996,7 +1041,7 @@ static uint32_t match_spread(const scan_ctx *x, uint32_t t, uint32_t run, best *
 		for (uint32_t i = 0; i < nc; i++) {
 			const lex_word *w = &x->lx->words[c[i].word];
 			if (w->single)
-				consider(x->lx, b, &c[i].word, 1, popcount2(c[i].kind));
+				consider(x->lx, b, &c[i].word, 1, popcount2(c[i].kind), false);
 		}
 		if (b->ent >= 0)
 			return n;
@@ -1079,7 +1124,7 @@ size_t lexicon_scan(const lexicon *lx, const text_view *tv, raqib_arena *a,
 		for (; nw >= 2; nw--) {
 			if (tv->tok[t + nw - 1].sentence != tv->tok[t].sentence)
 				continue;
-			phrase_rec(&x, t, nw, 0, ids, 0, &b);
+			phrase_rec(&x, t, nw, 0, ids, 0, false, &b);
 			if (b.ent >= 0)
 				break;
 		}
@@ -1088,7 +1133,7 @@ size_t lexicon_scan(const lexicon *lx, const text_view *tv, raqib_arena *a,
 			for (uint32_t i = 0; i < tc->n; i++) {
 				if (lx->words[tc->c[i].word].single)
 					consider(lx, &b, &tc->c[i].word, 1,
-						 popcount2(tc->c[i].kind));
+						 popcount2(tc->c[i].kind), false);
 			}
 			nw = 1;
 		}
@@ -1149,6 +1194,11 @@ fail:
 
 int lexicon_load_file(lexicon **out, const char *path, raqib_err *err)
 {
+	return lexicon_load_file_opts(out, path, 0, err);
+}
+
+int lexicon_load_file_opts(lexicon **out, const char *path, unsigned opts, raqib_err *err)
+{
 	char *data = NULL;
 	size_t len = 0;
 	int rc;
@@ -1156,7 +1206,7 @@ int lexicon_load_file(lexicon **out, const char *path, raqib_err *err)
 	*out = NULL;
 	if ((rc = read_file(path, &data, &len, err)))
 		return rc;
-	rc = lexicon_load(out, data, len, path, err);
+	rc = lexicon_load_opts(out, data, len, path, opts, err);
 	free(data);
 	return rc;
 }

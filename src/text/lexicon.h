@@ -46,6 +46,22 @@ int lexicon_load(lexicon **out, const char *data, size_t len, const char *name,
 /* Reads and builds the lexicon in file `path` (named by it in errors):
  * RAQIB_EIO / RAQIB_EDATA / RAQIB_ENOMEM, or lexicon_load()'s error. */
 int lexicon_load_file(lexicon **out, const char *path, raqib_err *err);
+
+/* Options of lexicon_load_opts() / lexicon_load_file_opts(). */
+enum {
+	/* A phrase's later words also match without the article: the entry
+	 * "قليل الأدب" then also gives "قليل ادب", "عديم الأخلاق" "عديم
+	 * اخلاق" (colloquial insults drop it). The matcher lets only a
+	 * phrase's first word carry a prefix, so the loader adds the variant
+	 * (ال followed by at least 3 letters: "عدو الله" gets none). A
+	 * variant never replaces an entry with the same words, and a later
+	 * line with those words replaces the variant. Per list, not for all:
+	 * in some lists the bare form means something wider ("دون البشر"). */
+	LEX_BARE_ARTICLE = 1,
+};
+int lexicon_load_opts(lexicon **out, const char *data, size_t len, const char *name,
+		      unsigned opts, raqib_err *err);
+int lexicon_load_file_opts(lexicon **out, const char *path, unsigned opts, raqib_err *err);
 void lexicon_free(lexicon *lx);
 size_t lexicon_size(const lexicon *lx);
 /* Tag id for a tag name as it appears in the file; 0 if absent. A hash

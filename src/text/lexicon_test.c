@@ -605,6 +605,76 @@ static void test_speed(void **state)
 	lexicon_free(lx);
 }
 
+/* LEX_BARE_ARTICLE: a phrase's later words also match without ال, unless
+ * the first word itself came behind a prefix (البنت وسخه is a sentence);
+ * words of ال + 2 letters keep it (عدو الله); lines of the file win over
+ * variants, and a repeated line moves its variant with it. */
+static lexicon *load_opts(const char *data, unsigned opts)
+{
+	lexicon *lx = NULL;
+	raqib_err err;
+	if (lexicon_load_opts(&lx, data, strlen(data), "t.txt", opts, &err))
+		fail_msg("load failed: %s", err.msg);
+	return lx;
+}
+
+static float weight_of(lexicon *lx, raqib_arena *a, const char *text, const char *want)
+{
+	text_view tv;
+	lex_match m[8];
+	size_t n;
+
+	raqib_arena_reset(a);
+	n = scan(lx, a, text, &tv, m, 8);
+	if (!want) {
+		if (n)
+			fail_msg("%s: %zu matches, want none", text, n);
+		return -1.0f;
+	}
+	if (n != 1)
+		fail_msg("%s: %zu matches, want 1", text, n);
+	assert_string_equal(orig_of(&tv, &m[0]), want);
+	return m[0].weight;
+}
+
+static void test_bare_article(void **state)
+{
+	static const char data[] = "قليل الأدب\t0.7\tperson\n"
+				   "بنت الوسخة\t0.9\tobscene\n"
+				   "عدو الله\t0.8\tperson\n"
+				   "عديم شرف\t0.2\tperson\n"
+				   "عديم الشرف\t0.8\tperson\n"
+				   "ولاد الحرام\t0.9\tperson\n"
+				   "ولاد حرام\t0.3\tperson\n"
+				   "قليل الأدب\t0.6\tperson\n";
+	lexicon *plain = load_opts(data, 0), *bare = load_opts(data, LEX_BARE_ARTICLE);
+	raqib_arena *a = raqib_arena_new(1 << 16);
+
+	(void)state;
+	assert_non_null(a);
+	/* without the option nothing changes */
+	weight_of(plain, a, "الكاتب قليل ادب", NULL);
+	assert_float_equal(weight_of(plain, a, "الكاتب قليل الأدب", "قليل الأدب"), 0.6, 1e-6);
+	/* with it, both forms; the repeated line (0.6) moved its variant */
+	assert_float_equal(weight_of(bare, a, "الكاتب قليل ادب جدا", "قليل ادب"), 0.6, 1e-6);
+	assert_float_equal(weight_of(bare, a, "الكاتب قليل الأدب", "قليل الأدب"), 0.6, 1e-6);
+	assert_float_equal(weight_of(bare, a, "وقليل الأدب", "وقليل الأدب"), 0.6, 1e-6);
+	assert_float_equal(weight_of(bare, a, "دي بنت وسخة", "بنت وسخة"), 0.9, 1e-6);
+	/* the first word behind a prefix: a sentence, not the idafa */
+	weight_of(bare, a, "البنت وسخه", NULL);
+	weight_of(bare, a, "وقليل ادب", NULL);
+	/* ال + 2 letters is not stripped: عدو له is not عدو الله */
+	weight_of(bare, a, "عدو له", NULL);
+	/* an earlier line with the bare words keeps its own weight ... */
+	assert_float_equal(weight_of(bare, a, "عديم شرف", "عديم شرف"), 0.2, 1e-6);
+	/* ... and so does a later one */
+	assert_float_equal(weight_of(bare, a, "ولاد حرام", "ولاد حرام"), 0.3, 1e-6);
+	assert_float_equal(weight_of(bare, a, "ولاد الحرام", "ولاد الحرام"), 0.9, 1e-6);
+	lexicon_free(plain);
+	lexicon_free(bare);
+	raqib_arena_free(a);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -622,6 +692,7 @@ int main(void)
 		cmocka_unit_test(test_tag_ids),
 		cmocka_unit_test_setup_teardown(test_lexicon_loaded_after_cache, setup, teardown),
 		cmocka_unit_test(test_many_lexicons),
+		cmocka_unit_test(test_bare_article),
 		cmocka_unit_test_setup_teardown(test_speed, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -155,15 +155,21 @@ int raqib_engine_new(const raqib_config *cfg, raqib_engine **out, raqib_err *err
 		size_t len;
 		FILE *probe;
 
+		/* insult phrases also match without the article of their later
+		 * words (قليل ادب): the rule's list only, not the copy the
+		 * FEAT_LEX models read (rule_feat_lexicons()), whose signals
+		 * must stay those the models were trained with */
+		unsigned opts = i == LEX_INSULT ? LEX_BARE_ARTICLE : 0;
+
 		snprintf(path, sizeof path, "%s/%s.txt", cfg->lexicon_dir, lex_files[i]);
 		/* A site may override only some lexicons; the rest stay built in. */
 		if (cfg->lexicon_dir[0] && (probe = fopen(path, "rb"))) {
 			fclose(probe);
-			rc = lexicon_load_file(&eng->lex[i], path, err);
+			rc = lexicon_load_file_opts(&eng->lex[i], path, opts, err);
 		} else {
 			data = rule_lexdata((rule_lex)i, &len);
 			snprintf(path, sizeof path, "data/lexicons/%s.txt", lex_files[i]);
-			rc = lexicon_load(&eng->lex[i], data, len, path, err);
+			rc = lexicon_load_opts(&eng->lex[i], data, len, path, opts, err);
 		}
 		if (rc)
 			goto fail;
