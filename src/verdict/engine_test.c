@@ -453,11 +453,12 @@ static raqib_comment signed_comment(const char *text)
 	return c;
 }
 
-/* "قليل ادب" (ill-mannered) is in no word list; the model holds it and
- * points at the words. A civil comment stays published. */
+/* "قليل حيا" (shameless) is in no word list (it has قليل الحياء, and
+ * حيا without the hamza is another word); the model holds it and points
+ * at the words. A civil comment stays published. */
 static void test_model_insult_span(void **state)
 {
-	const char *insult = "ياخي انت قليل ادب", *civil = "شكرا على هذا المقال المفيد";
+	const char *insult = "ياخي انت قليل حيا", *civil = "شكرا على هذا المقال المفيد";
 	const char *spaced = "هؤلاء اليهود الخنازير لا عهد لهم وكل العرب يعرفون ذلك منذ زمن بعيد";
 	raqib_engine *eng;
 	raqib_verdict v;
