@@ -55,7 +55,9 @@ enum {
 	 * phrase's first word carry a prefix, so the loader adds the variant
 	 * (ال followed by at least 3 letters: "عدو الله" gets none). A
 	 * variant never replaces an entry with the same words, and a later
-	 * line with those words replaces the variant. Per list, not for all:
+	 * line with those words replaces the variant. A variant does not
+	 * count when its first word is found behind a prefix: "البنت وسخه"
+	 * is a sentence, not "بنت الوسخة". Per list, not for all:
 	 * in some lists the bare form means something wider ("دون البشر"). */
 	LEX_BARE_ARTICLE = 1,
 };
