@@ -328,7 +328,7 @@ int main(int argc, char **argv)
 				goto out;
 			}
 		}
-		if (!d || lexicon_load(&lx[i], d, len, "builtin", &err)) {
+		if (!d || lexicon_load_opts(&lx[i], d, len, "builtin", rule_lex_opts((rule_lex)i), &err)) {
 			fprintf(stderr, "eval_pseudonym: lexicon %d: %s\n", i, err.msg);
 			goto out;
 		}

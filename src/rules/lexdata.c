@@ -39,6 +39,16 @@ const char *rule_lexdata(rule_lex which, size_t *len)
 	}
 }
 
+unsigned rule_lex_opts(rule_lex which)
+{
+	/* insult phrases also match without the article of their later words
+	 * (قليل ادب). Not the copy the FEAT_LEX models read
+	 * (rule_feat_lexicons(), options 0): their signals must stay those
+	 * the models were trained with. The pseudonym list with the option
+	 * gave the same eval_pseudonym figures, so it stays without. */
+	return which == LEX_INSULT ? LEX_BARE_ARTICLE : 0;
+}
+
 static const lexicon *feat_lex[3];
 static raqib_err feat_lex_err;
 static pthread_once_t feat_lex_once = PTHREAD_ONCE_INIT;

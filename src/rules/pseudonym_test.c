@@ -40,7 +40,7 @@ static int setup(void **state)
 	for (int i = 0; i < LEX_COUNT; i++) {
 		size_t len;
 		const char *d = rule_lexdata((rule_lex)i, &len);
-		if (!d || lexicon_load(&fx->lx[i], d, len, "builtin", &err))
+		if (!d || lexicon_load_opts(&fx->lx[i], d, len, "builtin", rule_lex_opts((rule_lex)i), &err))
 			return -1;
 	}
 	return fx->arena ? 0 : -1;

@@ -35,6 +35,11 @@ typedef enum {
 struct lin_model;
 struct feat_spec;
 
+/* The lexicon_load_opts() options a rule's list is loaded with, built in
+ * or from lexicon_dir alike: the engine and every tool that builds its own
+ * rule_env load with these, so they judge the same. */
+unsigned rule_lex_opts(rule_lex which);
+
 /*
  * The word lists a FEAT_LEX model's dense signals read (hate_groups, hate,
  * insult), always the copies built into the binary: the model was trained

@@ -155,11 +155,7 @@ int raqib_engine_new(const raqib_config *cfg, raqib_engine **out, raqib_err *err
 		size_t len;
 		FILE *probe;
 
-		/* insult phrases also match without the article of their later
-		 * words (قليل ادب): the rule's list only, not the copy the
-		 * FEAT_LEX models read (rule_feat_lexicons()), whose signals
-		 * must stay those the models were trained with */
-		unsigned opts = i == LEX_INSULT ? LEX_BARE_ARTICLE : 0;
+		unsigned opts = rule_lex_opts((rule_lex)i);
 
 		snprintf(path, sizeof path, "%s/%s.txt", cfg->lexicon_dir, lex_files[i]);
 		/* A site may override only some lexicons; the rest stay built in. */
