@@ -31,8 +31,6 @@ int off_topic_measure(const rule_input *in, float *mass, float *covered,
 		      float *title_mass, int *nwords, int *ref);
 static FILE *DUMP;
 static int DUMPSET;
-const char *rule_lexdata(rule_lex which, size_t *len);
-
 static const float thr[NTHR] = {0.2f, 0.3f, 0.4f, 0.5f, 0.6f, 0.7f, 0.8f};
 
 typedef struct article {

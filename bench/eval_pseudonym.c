@@ -33,8 +33,6 @@
 #include <string.h>
 #include <time.h>
 
-const char *rule_lexdata(rule_lex which, size_t *len);
-
 #define MAX_NAMES 4096
 #define LINE_MAX_B 1024
 

@@ -23,8 +23,6 @@
 	extern const char lexdata_##f[], lexdata_##f##_end[];
 RULE_LEXICONS(LEXDATA_INCBIN)
 
-const char *rule_lexdata(rule_lex which, size_t *len);
-
 const char *rule_lexdata(rule_lex which, size_t *len)
 {
 	switch (which) {

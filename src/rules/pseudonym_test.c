@@ -14,8 +14,6 @@
 
 #include "rules/rule.h"
 
-const char *rule_lexdata(rule_lex which, size_t *len);
-
 typedef struct fixture {
 	raqib_arena *arena;
 	text_view name;

@@ -35,6 +35,9 @@ typedef enum {
 struct lin_model;
 struct feat_spec;
 
+/* The built-in copy of a list (data/lexicons/<file>.txt, lexdata.c), NUL
+ * after its `*len` bytes. */
+const char *rule_lexdata(rule_lex which, size_t *len);
 /* The lexicon_load_opts() options a rule's list is loaded with, built in
  * or from lexicon_dir alike: the engine and every tool that builds its own
  * rule_env load with these, so they judge the same. */

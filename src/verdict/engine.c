@@ -13,8 +13,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-const char *rule_lexdata(rule_lex which, size_t *len);
-
 /* rule_env.engine_id: memos filled under a freed engine must not answer
  * for a new one that malloc put at the same address. */
 static atomic_uint_fast64_t engine_ids;
@@ -154,7 +152,6 @@ int raqib_engine_new(const raqib_config *cfg, raqib_engine **out, raqib_err *err
 		char path[600];
 		size_t len;
 		FILE *probe;
-
 		unsigned opts = rule_lex_opts((rule_lex)i);
 
 		snprintf(path, sizeof path, "%s/%s.txt", cfg->lexicon_dir, lex_files[i]);
