@@ -61,7 +61,9 @@ enum {
 	W_LAST = 8,   /* last word of a phrase */
 };
 
-enum { K_EXACT = 0, K_PRE = 1, K_SUF = 2 };
+/* K_ART marks a prefix holding the article (ال لل وال بال فال كال): only
+ * such a first word keeps a LEX_BARE_ARTICLE variant from counting. */
+enum { K_EXACT = 0, K_PRE = 1, K_SUF = 2, K_ART = 4 };
 
 typedef struct lex_word {
 	uint64_t hash;
@@ -682,7 +684,7 @@ static inline size_t suffix_lens(const uint32_t *cp, size_t n, size_t *ql)
 typedef struct lex_stem {
 	uint64_t h;
 	uint8_t s, e;
-	uint8_t kind;  /* K_PRE | K_SUF bits; 0 = the whole token */
+	uint8_t kind;  /* K_PRE | K_SUF | K_ART bits; 0 = the whole token */
 } lex_stem;
 
 /* Hung on text_view.prep by the first lexicon_scan of the view. */
@@ -699,7 +701,7 @@ struct lex_prep {
 
 typedef struct cand {
 	uint32_t word;
-	uint32_t kind; /* K_PRE | K_SUF bits; 0 = exact */
+	uint32_t kind; /* K_PRE | K_SUF | K_ART bits; 0 = exact */
 } cand;
 
 typedef struct tok_cands {
@@ -743,7 +745,9 @@ static uint32_t stems_of(const uint32_t *cp, size_t n, bool arabic, lex_stem *ou
 			out[k].h = hash_mix(hv[e - m]);
 			out[k].s = (uint8_t)s;
 			out[k].e = (uint8_t)e;
-			out[k].kind = (uint8_t)((a ? K_PRE : 0) | (b ? K_SUF : 0));
+			/* prefixes of two or three letters all end in ال */
+			out[k].kind = (uint8_t)((a ? K_PRE : 0) | (b ? K_SUF : 0) |
+						(s >= 2 ? K_ART : 0));
 			k++;
 		}
 	}
@@ -970,7 +974,8 @@ typedef struct best {
 	uint32_t strips; /* clitic strippings used; fewer is better */
 } best;
 
-/* pre0: the first word was found behind a prefix. A LEX_BARE_ARTICLE
+/* pre0: the first word was found behind a prefix with the article
+ * (K_ART: البنت، والبنت; not وقليل, "and impolite"). A LEX_BARE_ARTICLE
  * variant then does not count: "البنت وسخه" is a sentence (the girl is
  * dirty), not the idafa "بنت الوسخة" its variant stands for. */
 static void consider(const lexicon *lx, best *b, const uint32_t *ids, uint32_t nw,
@@ -996,7 +1001,7 @@ static uint32_t popcount2(uint32_t k)
 static bool may_start_phrase(const lexicon *lx, const tok_cands *tc)
 {
 	for (uint32_t i = 0; i < tc->n; i++)
-		if ((lx->words[tc->c[i].word].flags & W_FIRST) && !(tc->c[i].kind & ~K_PRE))
+		if ((lx->words[tc->c[i].word].flags & W_FIRST) && !(tc->c[i].kind & ~(uint32_t)(K_PRE | K_ART)))
 			return true;
 	return false;
 }
@@ -1012,14 +1017,14 @@ static void phrase_rec(scan_ctx *x, uint32_t t0, uint32_t nw, uint32_t k,
 	}
 	const tok_cands *tc = cands_of(x, t0 + k);
 	uint32_t need = k == 0 ? W_FIRST : k + 1 == nw ? W_LAST : W_MID;
-	uint32_t allow = (k == 0 ? K_PRE : 0) | (k + 1 == nw ? K_SUF : 0);
+	uint32_t allow = (k == 0 ? K_PRE | K_ART : 0) | (k + 1 == nw ? K_SUF : 0);
 	for (uint32_t i = 0; i < tc->n; i++) {
 		const cand *c = &tc->c[i];
 		if (!(x->lx->words[c->word].flags & need) || (c->kind & ~allow))
 			continue;
 		ids[k] = c->word;
 		phrase_rec(x, t0, nw, k + 1, ids, strips + popcount2(c->kind),
-			   pre0 || (k == 0 && (c->kind & K_PRE)), b);
+			   pre0 || (k == 0 && (c->kind & K_ART)), b);
 	}
 }
 

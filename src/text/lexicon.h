@@ -56,8 +56,9 @@ enum {
 	 * (ال followed by at least 3 letters: "عدو الله" gets none). A
 	 * variant never replaces an entry with the same words, and a later
 	 * line with those words replaces the variant. A variant does not
-	 * count when its first word is found behind a prefix: "البنت وسخه"
-	 * is a sentence, not "بنت الوسخة". Per list, not for all:
+	 * count when its first word carries the article (ال, وال, لل...):
+	 * "البنت وسخه" is a sentence, not "بنت الوسخة"; "وقليل ادب" counts.
+	 * Per list, not for all:
 	 * in some lists the bare form means something wider ("دون البشر"). */
 	LEX_BARE_ARTICLE = 1,
 };

@@ -660,9 +660,13 @@ static void test_bare_article(void **state)
 	assert_float_equal(weight_of(bare, a, "الكاتب قليل الأدب", "قليل الأدب"), 0.6, 1e-6);
 	assert_float_equal(weight_of(bare, a, "وقليل الأدب", "وقليل الأدب"), 0.6, 1e-6);
 	assert_float_equal(weight_of(bare, a, "دي بنت وسخة", "بنت وسخة"), 0.9, 1e-6);
-	/* the first word behind a prefix: a sentence, not the idafa */
+	/* the first word behind the article: a sentence, not the idafa */
 	weight_of(bare, a, "البنت وسخه", NULL);
-	weight_of(bare, a, "وقليل ادب", NULL);
+	weight_of(bare, a, "والبنت وسخه", NULL);
+	weight_of(bare, a, "للبنت وسخه", NULL);
+	/* behind a conjunction or preposition only: still the phrase */
+	assert_float_equal(weight_of(bare, a, "انت وقليل ادب", "وقليل ادب"), 0.6, 1e-6);
+	assert_float_equal(weight_of(bare, a, "يا فبنت وسخه", "فبنت وسخه"), 0.9, 1e-6);
 	/* ال + 2 letters is not stripped: عدو له is not عدو الله */
 	weight_of(bare, a, "عدو له", NULL);
 	/* an earlier line with the bare words keeps its own weight ... */
