@@ -21,7 +21,8 @@
  * DIR/pseudo_*.txt (must be caught), and prints the pass or catch rate per
  * list. With -a, the hand labels DIR/aoc_labels.tsv (line number, label)
  * are applied to that file's first column (shared/data/names/
- * aoc-comment-authors.tsv: real signatures, kept out of the repo). -v lists
+ * aoc-comment-authors.tsv: real signatures, kept out of the repo), and
+ * those of DIR/aoc_labels_dev.tsv (another sample, for trying ideas). -v lists
  * the misses on stderr. The last lines give the rule's cost per name
  * (normalization excluded, then included), over REPS passes (default 20).
  */
@@ -121,11 +122,13 @@ static void report(ctx *c, const char *group, list *l, bool real)
 	       l->n ? 100.0 * (double)ok / (double)l->n : 0.0);
 }
 
-/* aoc_labels.tsv: line<TAB>R|P (other labels skipped) for lines of the
- * authors file (line 1 is its header). */
-static void aoc(ctx *c, const char *dir, const char *authors)
+/* DIR/FILE (aoc_labels.tsv, aoc_labels_dev.tsv): line<TAB>R|P (other
+ * labels skipped) for lines of the authors file (line 1 is its header);
+ * reported as GROUP_real and GROUP_pseudo. */
+static void aoc(ctx *c, const char *dir, const char *file, const char *group,
+		const char *authors)
 {
-	char path[512], buf[LINE_MAX_B];
+	char path[512], buf[LINE_MAX_B], gr[64], gp[64];
 	list real = {{0}, 0}, pseudo = {{0}, 0};
 	FILE *lf, *af;
 	long want[MAX_NAMES];
@@ -133,7 +136,9 @@ static void aoc(ctx *c, const char *dir, const char *authors)
 	size_t nl = 0, k = 0;
 	long line = 0;
 
-	snprintf(path, sizeof path, "%s/aoc_labels.tsv", dir);
+	snprintf(path, sizeof path, "%s/%s", dir, file);
+	snprintf(gr, sizeof gr, "%s_real", group);
+	snprintf(gp, sizeof gp, "%s_pseudo", group);
 	lf = fopen(path, "r");
 	af = fopen(authors, "r");
 	if (!lf || !af) {
@@ -158,8 +163,8 @@ static void aoc(ctx *c, const char *dir, const char *authors)
 			pseudo.name[pseudo.n++] = strdup(buf);
 		k++;
 	}
-	report(c, "aoc_real", &real, true);
-	report(c, "aoc_pseudo", &pseudo, false);
+	report(c, gr, &real, true);
+	report(c, gp, &pseudo, false);
 out:
 	if (lf)
 		fclose(lf);
@@ -363,8 +368,10 @@ int main(int argc, char **argv)
 			all.name[all.n++] = strdup(l.name[i]);
 		free_list(&l);
 	}
-	if (authors)
-		aoc(&c, dir, authors);
+	if (authors) {
+		aoc(&c, dir, "aoc_labels.tsv", "aoc", authors);
+		aoc(&c, dir, "aoc_labels_dev.tsv", "aocdev", authors);
+	}
 	timing(&c, &all, all.n, reps);
 	rc = 0;
 out:

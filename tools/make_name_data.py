@@ -186,6 +186,61 @@ def test_words():
 	return ws
 
 
+AR_TOKEN = re.compile("[\u0621-\u064a]+")
+
+
+def text_phrases(data, banned, names_norm, every):
+	"""ordinary Arabic words and word pairs of news headlines and tweets
+	(shared/data saudinewsnet titles; osact2020, arsarcasm-v2, dart texts):
+	reader signatures are often such phrases (كيف الحال، ضمير حي، طريق
+	الحياة، تداول), which no frame or list holds. A word must be no name of
+	the lists (also without ال), not a test-half word (make_pseudonym_data's
+	md5 split, as for every vocabulary here), not a family-name shape (ال +
+	a nisba: العتيبي) and of 3 letters or more; a single word must occur in
+	5 texts, a pair in 3. One candidate in `every` is kept (md5)."""
+	srcs = [("saudinewsnet/articles.tsv", "title"), ("osact2020/osact2020.tsv", "text"),
+		("arsarcasm-v2/arsarcasm-v2.tsv", "text"), ("dart/dart.tsv", "text")]
+	one, two = {}, {}
+	for rel, col in srcs:
+		path = os.path.join(data, rel)
+		if not os.path.exists(path):
+			continue
+		with open(path, encoding="utf-8") as f:
+			head = f.readline().rstrip("\n").split("\t")
+			ci = head.index(col)
+			for line in f:
+				cols = line.rstrip("\n").split("\t")
+				if ci >= len(cols):
+					continue
+				# @USER, URL, hashtags and <LF> split the text like spaces
+				toks = AR_TOKEN.findall(re.sub(r"[#@_<>]", " ", cols[ci]))
+				seen = set()
+				for i, t in enumerate(toks):
+					for ph in (t, " ".join(toks[i:i + 2]) if i + 1 < len(toks) else None):
+						if ph and ph not in seen:
+							seen.add(ph)
+							d = one if " " not in ph else two
+							d[ph] = d.get(ph, 0) + 1
+
+	def ok(w):
+		n = norm_word(w)
+		return (len(n) >= 3 and not mp.is_test(w) and n not in banned and
+			n not in names_norm and not (n.startswith("ال") and n[2:] in names_norm) and
+			not (n.startswith("ال") and n.endswith("ي") and len(n) > 5))
+	out = []
+	for ph, c in sorted(one.items()):
+		if c >= 5 and ok(ph) and md5i("t" + ph) % every == 0:
+			out.append(ph)
+	for ph, c in sorted(two.items()):
+		if c >= 3 and all(ok(w) for w in ph.split()) and md5i("t" + ph) % every == 0:
+			out.append(ph)
+	return out
+
+
+def norm_word(w):
+	return mp.norm(w)
+
+
 def lexicon_pseudonyms(path, banned):
 	out = []
 	with open(path, encoding="utf-8") as f:
@@ -287,7 +342,7 @@ def camel(a, n, m):
 	return a.capitalize() + " " + n.capitalize()
 
 
-def pseudo_rows(nm, eng, lexp, dev):
+def pseudo_rows(nm, eng, lexp, dev, phr=()):
 	first, lat_first = nm[0], nm[3]
 	sel = lambda l: [w for w in l if is_dev(w) == dev]
 	part = lambda v: halves(v)[1 if dev else 0]
@@ -348,6 +403,8 @@ def pseudo_rows(nm, eng, lexp, dev):
 		else:
 			s = camel(w, pick(ew, i, "e"), m - 1)
 		rows.append((s, "pseudo_english"))
+	for w in sel(phr):
+		rows.append((w, "pseudo_text"))
 	return rows
 
 
@@ -374,6 +431,8 @@ def main():
 	ap.add_argument("--out", default="build/data")
 	ap.add_argument("--dict", default="/usr/share/dict/words")
 	ap.add_argument("--dict-every", type=int, default=6)
+	ap.add_argument("--phrase-every", type=int, default=0,
+			help="keep one in N text phrases as pseudonyms (0: none)")
 	args = ap.parse_args()
 	nm = read_names(args.names)
 	banned = test_words()
@@ -383,6 +442,11 @@ def main():
 			  args.dict_every)
 	eng = sorted(set(eng))
 	lexp = lexicon_pseudonyms(args.lexicon, banned)
+	phr = []
+	if args.phrase_every:
+		names_norm = set(mp.norm(n) for n, _, _, _ in mp.read_names(args.names) if n)
+		phr = text_phrases(args.data, banned, names_norm, args.phrase_every)
+		print("text phrases: %d" % len(phr), file=sys.stderr)
 	# a Wikipedia surname that is an English word (big, most, graves) is
 	# no evidence of a name
 	with open(args.dict, encoding="utf-8") as f:
@@ -402,7 +466,7 @@ def main():
 		f.write("".join(w + "\n" for w in sorted(held)))
 	for dev in (False, True):
 		rows = [(t, "ok", g) for t, g in real_rows(nm, dev)]
-		rows += [(t, "pseudonym", g) for t, g in pseudo_rows(nm, eng, lexp, dev)]
+		rows += [(t, "pseudonym", g) for t, g in pseudo_rows(nm, eng, lexp, dev, phr)]
 		# a string made both ways (a name that is also a nickname) teaches
 		# nothing: keep neither copy
 		lab = {}
