@@ -591,14 +591,63 @@ static bool function_word(const text_view *tv, uint32_t s, uint32_t e)
 {
 	/* not the stopword list: it holds names too (خلف، علي، امام) */
 	static const char *const fw[] = {"الي", "انا", "بدون", "بعد", "بلا", "ضد", "عن", "في",
-					 "كن", "لا", "لكن", "ما", "مع", "من", "نحن", "هل",
-					 "هو", "هي", "يا", NULL};
+					 "كن", "كيف", "لا", "لكن", "ليش", "ما", "مع", "من",
+					 "نحن", "هل", "هو", "هي", "يا", NULL};
 	if (e - s < 2 || e - s > 4)
 		return false; /* the list holds words of 2 to 4 letters */
 	for (size_t k = 0; fw[k]; k++)
 		if (text_range_eq(tv, s, e, fw[k]))
 			return true;
 	return false;
+}
+
+/* The words of a sentence inside a signature (شاهد مو شايف، الفقر في
+ * الوطن غربه، مواطن تحت خط الفقر، فارس بلا جواد، مسلم مش ارهابي): a name
+ * holds no preposition, negation, pronoun or vocative after its first
+ * word. Not من (a name and its town: سلطان من بريدة), not بن, and not على,
+ * which folds to علي (محمد على is Mohamed Ali). */
+static bool inner_function_word(const text_view *tv, uint32_t s, uint32_t e)
+{
+	static const char *const fw[] = {"الي", "انا", "بدون", "بكل", "بلا", "تحت", "ضد", "عن",
+					 "في", "كيف", "لا", "لكن", "ليش", "ما", "مش", "مع",
+					 "مو", "نحن", "هل", "هو", "هي", "وفي", "ولا", "ومش",
+					 "ومع", "يا", NULL};
+	if (e - s < 2 || e - s > 4)
+		return false; /* the list holds words of 2 to 4 letters */
+	for (size_t k = 0; fw[k]; k++)
+		if (text_range_eq(tv, s, e, fw[k]))
+			return true;
+	return false;
+}
+
+/* على as written (with ى), between two words and not after a name or a
+ * title: دايم على نياتي، الحمدلله على نعمه. After a name it is the name
+ * Ali in Egyptian spelling (محمد على حسن). */
+static bool inner_ala(const ps_ctx *x, uint32_t k)
+{
+	const text_view *tv = x->tv;
+	const ps_tok *t = &x->t[k], *p = &x->t[k - 1];
+
+	return k + 1 < x->nt && text_range_eq(tv, t->s, t->e, "علي") &&
+	       tv->orig[tv->oend[t->e - 1] - 1] == 0x0649 && !p->name && p->kind == PS_WORD &&
+	       !p->pseudo;
+}
+
+static void sentence(ps_ctx *x)
+{
+	for (uint32_t k = 1; k < x->nt; k++) {
+		const ps_tok *t = &x->t[k];
+		if (t->kind == PS_WORD &&
+		    (inner_function_word(x->tv, t->s, t->e) || inner_ala(x, k))) {
+			/* evidence found before keeps its own, narrower spans
+			 * (مبتعث in مبتعث في كندا) */
+			if (x->nspan)
+				x->keep *= 1.0f - 0.6f;
+			else
+				hard(x, 0.6f, x->t[0].s, x->t[x->nt - 1].e);
+			return;
+		}
+	}
 }
 
 static void no_person(ps_ctx *x)
@@ -922,6 +971,7 @@ void rule_pseudonym(const rule_input *in, rule_out *out)
 	head_frames(&x);
 	kunya(&x);
 	no_person(&x);
+	sentence(&x);
 	s = 1.0f - x.soft_keep;
 	if (s > 0.0f && has_real_name(&x))
 		s *= 0.6f;
