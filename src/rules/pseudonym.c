@@ -609,14 +609,15 @@ static bool function_word(const text_view *tv, uint32_t s, uint32_t e)
 /* The words of a sentence inside a signature (شاهد مو شايف، الفقر في
  * الوطن غربه، مواطن تحت خط الفقر، فارس بلا جواد، مسلم مش ارهابي): a name
  * holds no preposition, negation, pronoun or vocative after its first
- * word. Not من (a name and its town: سلطان من بريدة), not بن, and not على,
- * which folds to علي (محمد على is Mohamed Ali). */
+ * word. Not من (a name and its town: سلطان من بريدة), not بن, not على,
+ * which folds to علي (محمد على is Mohamed Ali), and not وفي or ولا, which
+ * are the names Wafi and Walaa (وفى، ولاء written without hamza). */
 static bool inner_function_word(const text_view *tv, uint32_t s, uint32_t e)
 {
 	static const char *const fw[] = {"الي", "انا", "بدون", "بكل", "بلا", "تحت", "ضد", "عن",
 					 "في", "كيف", "لا", "لكن", "ليش", "ما", "مش", "مع",
-					 "مو", "نحن", "هل", "هو", "هي", "وفي", "ولا", "ومش",
-					 "ومع", "يا", NULL};
+					 "مو", "نحن", "هل", "هو", "هي", "ومش", "ومع", "يا",
+					 NULL};
 	if (e - s < 2 || e - s > 4)
 		return false; /* the list holds words of 2 to 4 letters */
 	for (size_t k = 0; fw[k]; k++)
