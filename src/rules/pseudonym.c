@@ -103,7 +103,8 @@ static void soft(ps_ctx *x, float score, uint32_t s, uint32_t e)
 /* The words a signature is built around. W_CHILD is a connector that may
  * open a nickname frame (بنت الرياض); W_BEAST (صقر، نسر، فارس, and nouns
  * readers make nicknames of that are no given name: صوت الرياض، قلب الاسد،
- * طريق الحياة، ضمير حي; not قمر، نجم، زهرة، رعد, which are) and W_LOVER
+ * طريق الحياة، ضمير حي, and elatives: أحلى بنت، أغلى الناس; not قمر، نجم،
+ * زهرة، رعد، أعظم, which are) and W_LOVER
  * (عاشق، محب، مشتاق) open one with any object; W_BNAME heads are given names
  * too (صقر، فارس) and need a thing for object (head_frames()). One list in strcmp order (LC_ALL=C
  * sort), searched with bsearch on the token's UTF-8, which orders like its
@@ -119,33 +120,36 @@ static const ps_word ps_words[] = {
 		{"dr", W_TITLE}, {"eng", W_TITLE}, {"mr", W_TITLE}, {"mrs", W_TITLE},
 		{"ms", W_TITLE}, {"prof", W_TITLE}, {"ا", W_TITLE}, {"ابن", W_CHILD},
 		{"ابنه", W_CHILD}, {"ابو", W_KUNYA}, {"ابي", W_KUNYA},
-		{"استاذ", W_TITLE}, {"اسد", W_BNAME}, {"ال", W_CONNECTOR},
-		{"الاستاذ", W_TITLE}, {"الاستاذه", W_TITLE}, {"الاسد", W_BEAST},
-		{"الاعلامي", W_TITLE}, {"الحاج", W_TITLE}, {"الحاجه", W_TITLE},
-		{"الدكتور", W_TITLE}, {"الدكتوره", W_TITLE}, {"الذئب", W_BEAST},
-		{"الذيب", W_BEAST}, {"السيد", W_TITLE}, {"السيده", W_TITLE},
-		{"الشبل", W_BEAST}, {"الشيخ", W_TITLE}, {"الصحفي", W_TITLE},
-		{"الصقر", W_BEAST}, {"العاشق", W_LOVER}, {"العقيد", W_TITLE},
-		{"العميد", W_TITLE}, {"الفارس", W_BEAST}, {"الكاتب", W_TITLE},
-		{"اللواء", W_TITLE}, {"المحامي", W_TITLE}, {"المحب", W_LOVER},
-		{"المستشار", W_TITLE}, {"المهندس", W_TITLE}, {"النسر", W_BEAST},
-		{"النمر", W_BEAST}, {"ام", W_KUNYA}, {"برق", W_BEAST},
-		{"بن", W_CHILD}, {"بنت", W_CHILD}, {"بو", W_KUNYA}, {"جرح", W_BEAST},
-		{"حاج", W_TITLE}, {"حارس", W_BEAST}, {"حلم", W_BEAST},
-		{"د", W_TITLE}, {"دكتور", W_TITLE}, {"دكتوره", W_TITLE},
-		{"دمعه", W_BEAST}, {"دموع", W_BEAST}, {"ذئب", W_BEAST},
-		{"ذيب", W_BNAME}, {"روح", W_BEAST}, {"سهم", W_BEAST},
-		{"شبل", W_BNAME}, {"شمعه", W_BEAST}, {"شيخ", W_TITLE},
-		{"صدي", W_BEAST}, {"صقر", W_BNAME}, {"صوت", W_BEAST},
-		{"ضمير", W_BEAST}, {"طريق", W_BEAST}, {"ظل", W_BEAST},
-		{"عاشق", W_LOVER}, {"عاشقه", W_LOVER}, {"عشيق", W_LOVER},
-		{"عطر", W_BEAST}, {"غيمه", W_BEAST}, {"فارس", W_BNAME},
-		{"قلب", W_BEAST}, {"لحن", W_BEAST}, {"م", W_TITLE},
-		{"محامي", W_TITLE}, {"محب", W_LOVER}, {"محبه", W_LOVER},
-		{"مستشار", W_TITLE}, {"مشتاق", W_LOVER}, {"مشتاقه", W_LOVER},
-		{"من", W_CONNECTOR}, {"مهندس", W_TITLE}, {"مهندسه", W_TITLE},
-		{"نبض", W_BEAST}, {"نسر", W_BEAST}, {"نمر", W_BNAME},
-		{"همس", W_BEAST}, {"وجع", W_BEAST}, {"ولد", W_CHILD},
+		{"اتعس", W_BEAST}, {"اجمل", W_BEAST}, {"احلا", W_BEAST},
+		{"احلي", W_BEAST}, {"اروع", W_BEAST}, {"استاذ", W_TITLE},
+		{"اسد", W_BNAME}, {"اطيب", W_BEAST}, {"اغلا", W_BEAST},
+		{"اغلي", W_BEAST}, {"ال", W_CONNECTOR}, {"الاستاذ", W_TITLE},
+		{"الاستاذه", W_TITLE}, {"الاسد", W_BEAST}, {"الاعلامي", W_TITLE},
+		{"الحاج", W_TITLE}, {"الحاجه", W_TITLE}, {"الدكتور", W_TITLE},
+		{"الدكتوره", W_TITLE}, {"الذئب", W_BEAST}, {"الذيب", W_BEAST},
+		{"السيد", W_TITLE}, {"السيده", W_TITLE}, {"الشبل", W_BEAST},
+		{"الشيخ", W_TITLE}, {"الصحفي", W_TITLE}, {"الصقر", W_BEAST},
+		{"العاشق", W_LOVER}, {"العقيد", W_TITLE}, {"العميد", W_TITLE},
+		{"الفارس", W_BEAST}, {"الكاتب", W_TITLE}, {"اللواء", W_TITLE},
+		{"المحامي", W_TITLE}, {"المحب", W_LOVER}, {"المستشار", W_TITLE},
+		{"المهندس", W_TITLE}, {"النسر", W_BEAST}, {"النمر", W_BEAST},
+		{"ام", W_KUNYA}, {"برق", W_BEAST}, {"بن", W_CHILD}, {"بنت", W_CHILD},
+		{"بو", W_KUNYA}, {"جرح", W_BEAST}, {"حاج", W_TITLE},
+		{"حارس", W_BEAST}, {"حلم", W_BEAST}, {"د", W_TITLE},
+		{"دكتور", W_TITLE}, {"دكتوره", W_TITLE}, {"دمعه", W_BEAST},
+		{"دموع", W_BEAST}, {"ذئب", W_BEAST}, {"ذيب", W_BNAME},
+		{"روح", W_BEAST}, {"سهم", W_BEAST}, {"شبل", W_BNAME},
+		{"شمعه", W_BEAST}, {"شيخ", W_TITLE}, {"صدي", W_BEAST},
+		{"صقر", W_BNAME}, {"صوت", W_BEAST}, {"ضمير", W_BEAST},
+		{"طريق", W_BEAST}, {"ظل", W_BEAST}, {"عاشق", W_LOVER},
+		{"عاشقه", W_LOVER}, {"عشيق", W_LOVER}, {"عطر", W_BEAST},
+		{"غيمه", W_BEAST}, {"فارس", W_BNAME}, {"قلب", W_BEAST},
+		{"لحن", W_BEAST}, {"م", W_TITLE}, {"محامي", W_TITLE},
+		{"محب", W_LOVER}, {"محبه", W_LOVER}, {"مستشار", W_TITLE},
+		{"مشتاق", W_LOVER}, {"مشتاقه", W_LOVER}, {"من", W_CONNECTOR},
+		{"مهندس", W_TITLE}, {"مهندسه", W_TITLE}, {"نبض", W_BEAST},
+		{"نسر", W_BEAST}, {"نمر", W_BNAME}, {"همس", W_BEAST},
+		{"وجع", W_BEAST}, {"ولد", W_CHILD},
 };
 
 static int word_cmp(const void *key, const void *ent)
@@ -607,9 +611,9 @@ static bool function_word(const text_view *tv, uint32_t s, uint32_t e)
 }
 
 /* The words of a sentence inside a signature (شاهد مو شايف، الفقر في
- * الوطن غربه، مواطن تحت خط الفقر، فارس بلا جواد، مسلم مش ارهابي): a name
- * holds no preposition, negation, pronoun or vocative after its first
- * word. Not من (a name and its town: سلطان من بريدة), not بن, not على,
+ * الوطن غربه، مواطن تحت خط الفقر، فارس بلا جواد، مسلم مش ارهابي، كفو يابو
+ * فهد): a name holds no preposition, negation, pronoun or vocative after
+ * its first word. Not من (a name and its town: سلطان من بريدة), not بن, not على,
  * which folds to علي (محمد على is Mohamed Ali), and not وفي or ولا, which
  * are the names Wafi and Walaa (وفى، ولاء written without hamza). */
 static bool inner_function_word(const text_view *tv, uint32_t s, uint32_t e)
@@ -617,7 +621,7 @@ static bool inner_function_word(const text_view *tv, uint32_t s, uint32_t e)
 	static const char *const fw[] = {"الي", "انا", "بدون", "بكل", "بلا", "تحت", "ضد", "عن",
 					 "في", "كيف", "لا", "لكن", "ليش", "ما", "مش", "مع",
 					 "مو", "نحن", "هل", "هو", "هي", "ومش", "ومع", "يا",
-					 NULL};
+					 "يابو", NULL};
 	if (e - s < 2 || e - s > 4)
 		return false; /* the list holds words of 2 to 4 letters */
 	for (size_t k = 0; fw[k]; k++)
