@@ -805,12 +805,17 @@ static bool opens_with_name(const ps_ctx *x)
 
 /* ---- the memo (rule.h) ------------------------------------------------ */
 
-/* 4,096 direct-mapped entries of 112 bytes (448 KiB per caller, allocated
+/* 4,096 direct-mapped entries of 136 bytes (544 KiB per caller, allocated
  * on the first signed comment): a site's few thousand regular signatures
- * mostly stay in. A name longer than PS_MEMO_NAME bytes is not kept. */
+ * mostly stay in. A name longer than PS_MEMO_NAME bytes is not kept. Each
+ * holds the model's answer and, once the rule has judged the name, the
+ * rule's whole answer (score and spans), so a regular signature costs
+ * neither the model nor the heuristics. */
 #define PS_MEMO_SLOTS 4096u
 #define PS_MEMO_NAME 62u
 #define PS_MEMO_UNEXPLAINED 0xFF
+#define PS_MEMO_SPANS 4u
+#define PS_MEMO_NO_ANSWER 0xFF
 
 typedef struct ps_memo_entry {
 	uint64_t engine;      /* rule_env.engine_id; 0: empty */
@@ -822,6 +827,11 @@ typedef struct ps_memo_entry {
 		float contrib;
 		uint16_t start, end; /* folded cp range */
 	} c[PS_MODEL_K];
+	float score;          /* the rule's score (emit()) */
+	uint8_t nspan;        /* entries of span[]; PS_MEMO_NO_ANSWER: not kept */
+	struct {
+		uint16_t s, e;       /* folded cp range, in emit() order */
+	} span[PS_MEMO_SPANS];
 } ps_memo_entry;
 
 struct ps_memo {
@@ -903,6 +913,7 @@ static float name_model(ps_ctx *x, const rule_input *in, float h)
 			memcpy(e->name, in->c->name, e->len);
 			e->p = (float)p;
 			e->nc = PS_MEMO_UNEXPLAINED;
+			e->nspan = PS_MEMO_NO_ANSWER;
 		}
 	}
 	/* kept inside (0, 1): the mapping divides by t and by 1 - t */
@@ -951,6 +962,40 @@ static float name_model(ps_ctx *x, const rule_input *in, float h)
 	return s;
 }
 
+/* The rule's answer for a name the memo holds it for: true when given. */
+static bool memo_answer(const rule_input *in, rule_out *out)
+{
+	bool hit;
+	ps_memo_entry *e = memo_entry(in, &hit);
+	raqib_finding *f;
+
+	if (!hit || e->nspan == PS_MEMO_NO_ANSWER)
+		return false;
+	if (e->score < 0.05f)
+		return true; /* as emit(): nothing to say */
+	f = rule_finding(out, RAQIB_RULE_PSEUDONYM, RAQIB_FIELD_NAME, e->score);
+	for (uint32_t k = 0; f && k < e->nspan; k++)
+		rule_add_span(f, in->name, e->span[k].s, e->span[k].e);
+	return true;
+}
+
+/* Keeps the answer just emitted (spans sorted by emit()) in the name's
+ * memo entry, which name_model() has claimed for this name. */
+static void memo_keep(const rule_input *in, const ps_ctx *x, float score)
+{
+	bool hit;
+	ps_memo_entry *e = memo_entry(in, &hit);
+
+	if (!hit || x->nspan > PS_MEMO_SPANS)
+		return;
+	e->score = score;
+	for (uint32_t k = 0; k < x->nspan; k++) {
+		e->span[k].s = (uint16_t)x->span[k].s;
+		e->span[k].e = (uint16_t)x->span[k].e;
+	}
+	e->nspan = (uint8_t)x->nspan;
+}
+
 void rule_pseudonym(const rule_input *in, rule_out *out)
 {
 	ps_ctx x;
@@ -968,6 +1013,8 @@ void rule_pseudonym(const rule_input *in, rule_out *out)
 		emit(&x, out, 0.9f);
 		return;
 	}
+	if (memo_answer(in, out))
+		return;
 	x.nt = x.tv->ntok < PS_MAX_TOK ? x.tv->ntok : PS_MAX_TOK;
 	for (uint32_t k = 0; k < x.nt; k++) {
 		x.t[k].s = x.tv->tok[k].start;
@@ -986,5 +1033,7 @@ void rule_pseudonym(const rule_input *in, rule_out *out)
 	if (s > 0.0f && has_real_name(&x))
 		s *= 0.6f;
 	s = 1.0f - x.keep * (1.0f - s);
-	emit(&x, out, name_model(&x, in, s));
+	s = name_model(&x, in, s);
+	emit(&x, out, s);
+	memo_keep(in, &x, s);
 }

@@ -572,13 +572,19 @@ static const char *const memo_names[] = {
 	"محمد علي",       /* a person */
 	"Karim Haddad",
 	"abu_99",         /* a handle */
+	"الفقر في الوطن غربه", /* a sentence for a name */
+	"حارس الليل",     /* a nickname frame */
+	"نور",            /* a name: nothing to say, also remembered */
+	/* more spans than a memo entry keeps: judged afresh every time */
+	"زائر ابن البلد عاشق الوطن صقر الجارح محب مصر",
 	/* over the memo's 62 bytes: never kept */
 	"عبد الرحمن بن عبد العزيز بن محمد آل سعود الشمري",
 };
 #define NMEMO (sizeof memo_names / sizeof memo_names[0])
 
 /* A verdict that has seen a name answers for it exactly as a fresh one:
- * the name model's memo (pseudonym.c) holds the same numbers. */
+ * the memo (pseudonym.c) holds the model's numbers and the rule's whole
+ * answer, score and spans. */
 static void test_name_memo_same_answers(void **state)
 {
 	raqib_engine *eng = NULL;
