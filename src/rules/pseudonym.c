@@ -596,18 +596,26 @@ static bool adjective_shape(const uint32_t *cp, uint32_t s, uint32_t e)
  * الجزائر، كن قنوعا، الله يرحم الحال، بدون توقيع); one article adjective
  * (الحائر) or only article words (الجزائري الاصيل، العقيق اليماني), unless a
  * known name is among them (الشمري مشعل). */
+/* Is folded range [s, e) one of the words of `list` (2 to 4 letters each,
+ * NULL-terminated)? */
+static bool short_word_in(const text_view *tv, uint32_t s, uint32_t e,
+			  const char *const *list)
+{
+	if (e - s < 2 || e - s > 4)
+		return false;
+	for (size_t k = 0; list[k]; k++)
+		if (text_range_eq(tv, s, e, list[k]))
+			return true;
+	return false;
+}
+
 static bool function_word(const text_view *tv, uint32_t s, uint32_t e)
 {
 	/* not the stopword list: it holds names too (خلف، علي، امام) */
 	static const char *const fw[] = {"الي", "انا", "بدون", "بعد", "بلا", "ضد", "عن", "في",
 					 "كن", "كيف", "لا", "لكن", "ليش", "ما", "مع", "من",
 					 "نحن", "هل", "هو", "هي", "يا", NULL};
-	if (e - s < 2 || e - s > 4)
-		return false; /* the list holds words of 2 to 4 letters */
-	for (size_t k = 0; fw[k]; k++)
-		if (text_range_eq(tv, s, e, fw[k]))
-			return true;
-	return false;
+	return short_word_in(tv, s, e, fw);
 }
 
 /* The words of a sentence inside a signature (شاهد مو شايف، الفقر في
@@ -622,12 +630,7 @@ static bool inner_function_word(const text_view *tv, uint32_t s, uint32_t e)
 					 "في", "كيف", "لا", "لكن", "ليش", "ما", "مش", "مع",
 					 "مو", "نحن", "هل", "هو", "هي", "ومش", "ومع", "يا",
 					 "يابو", NULL};
-	if (e - s < 2 || e - s > 4)
-		return false; /* the list holds words of 2 to 4 letters */
-	for (size_t k = 0; fw[k]; k++)
-		if (text_range_eq(tv, s, e, fw[k]))
-			return true;
-	return false;
+	return short_word_in(tv, s, e, fw);
 }
 
 /* على as written (with ى), between two words and not after a name or a
@@ -848,16 +851,14 @@ void ps_memo_free(ps_memo *m)
 	free(m);
 }
 
-/* The entry for this comment's name: *hit says whether it holds the
- * name's answer; NULL when the name cannot be kept. */
-static ps_memo_entry *memo_entry(const rule_input *in, bool *hit)
+/* The entry this comment's name maps to (whatever it holds now); NULL
+ * when the name cannot be kept. */
+static ps_memo_entry *memo_entry(const rule_input *in)
 {
 	const char *name;
 	size_t len;
 	uint64_t h = 1469598103934665603ull;
-	ps_memo_entry *e;
 
-	*hit = false;
 	if (!in->name_memo || !in->c || !in->env || !in->env->engine_id || !in->c->name)
 		return NULL;
 	name = in->c->name;
@@ -868,9 +869,14 @@ static ps_memo_entry *memo_entry(const rule_input *in, bool *hit)
 		return NULL;
 	for (size_t i = 0; i < len; i++)
 		h = (h ^ (unsigned char)name[i]) * 1099511628211ull;
-	e = &in->name_memo->e[(h ^ h >> 32) & (PS_MEMO_SLOTS - 1)];
-	*hit = e->engine == in->env->engine_id && e->len == len && !memcmp(e->name, name, len);
-	return e;
+	return &in->name_memo->e[(h ^ h >> 32) & (PS_MEMO_SLOTS - 1)];
+}
+
+/* Does entry e (memo_entry()) hold this name's answers for this engine? */
+static bool memo_holds(const ps_memo_entry *e, const rule_input *in)
+{
+	return e && e->engine == in->env->engine_id && e->len == in->c->name_len &&
+	       !memcmp(e->name, in->c->name, e->len);
 }
 
 /*
@@ -884,22 +890,20 @@ static ps_memo_entry *memo_entry(const rule_input *in, bool *hit)
  * The probability and the explanation come from the memo when it holds
  * the name (the same numbers: they depend on the name and engine only).
  */
-static float name_model(ps_ctx *x, const rule_input *in, float h)
+static float name_model(ps_ctx *x, const rule_input *in, ps_memo_entry *e, float h)
 {
 	const rule_env *env = in->env;
 	model_contrib c[PS_MODEL_K];
 	raqib_err err;
 	feat_vec fv;
-	ps_memo_entry *e;
-	bool hit, have_fv = false;
+	bool have_fv = false;
 	double p, t;
 	float s, top = 0.0f;
 	size_t n;
 
 	if (!env || !env->name_model || !in->arena || !x->nt)
 		return h;
-	e = memo_entry(in, &hit);
-	if (hit) {
+	if (memo_holds(e, in)) {
 		p = e->p;
 	} else {
 		if (feat_extract(model_spec(env->name_model), x->tv, in->arena, &fv, &err))
@@ -962,14 +966,12 @@ static float name_model(ps_ctx *x, const rule_input *in, float h)
 	return s;
 }
 
-/* The rule's answer for a name the memo holds it for: true when given. */
-static bool memo_answer(const rule_input *in, rule_out *out)
+/* The rule's answer from the name's memo entry e: true when it has one. */
+static bool memo_answer(const ps_memo_entry *e, const rule_input *in, rule_out *out)
 {
-	bool hit;
-	ps_memo_entry *e = memo_entry(in, &hit);
 	raqib_finding *f;
 
-	if (!hit || e->nspan == PS_MEMO_NO_ANSWER)
+	if (!memo_holds(e, in) || e->nspan == PS_MEMO_NO_ANSWER)
 		return false;
 	if (e->score < 0.05f)
 		return true; /* as emit(): nothing to say */
@@ -980,13 +982,10 @@ static bool memo_answer(const rule_input *in, rule_out *out)
 }
 
 /* Keeps the answer just emitted (spans sorted by emit()) in the name's
- * memo entry, which name_model() has claimed for this name. */
-static void memo_keep(const rule_input *in, const ps_ctx *x, float score)
+ * memo entry e, once name_model() has claimed it for this name. */
+static void memo_keep(ps_memo_entry *e, const rule_input *in, const ps_ctx *x, float score)
 {
-	bool hit;
-	ps_memo_entry *e = memo_entry(in, &hit);
-
-	if (!hit || x->nspan > PS_MEMO_SPANS)
+	if (!memo_holds(e, in) || x->nspan > PS_MEMO_SPANS)
 		return;
 	e->score = score;
 	for (uint32_t k = 0; k < x->nspan; k++) {
@@ -998,6 +997,7 @@ static void memo_keep(const rule_input *in, const ps_ctx *x, float score)
 
 void rule_pseudonym(const rule_input *in, rule_out *out)
 {
+	ps_memo_entry *memo;
 	ps_ctx x;
 	float s;
 
@@ -1013,7 +1013,8 @@ void rule_pseudonym(const rule_input *in, rule_out *out)
 		emit(&x, out, 0.9f);
 		return;
 	}
-	if (memo_answer(in, out))
+	memo = memo_entry(in);
+	if (memo_answer(memo, in, out))
 		return;
 	x.nt = x.tv->ntok < PS_MAX_TOK ? x.tv->ntok : PS_MAX_TOK;
 	for (uint32_t k = 0; k < x.nt; k++) {
@@ -1033,7 +1034,7 @@ void rule_pseudonym(const rule_input *in, rule_out *out)
 	if (s > 0.0f && has_real_name(&x))
 		s *= 0.6f;
 	s = 1.0f - x.keep * (1.0f - s);
-	s = name_model(&x, in, s);
+	s = name_model(&x, in, memo, s);
 	emit(&x, out, s);
-	memo_keep(in, &x, s);
+	memo_keep(memo, in, &x, s);
 }
