@@ -223,7 +223,7 @@ def text_phrases(data, banned, names_norm, every):
 							d[ph] = d.get(ph, 0) + 1
 
 	def ok(w):
-		n = norm_word(w)
+		n = mp.norm(w)
 		return (len(n) >= 3 and not mp.is_test(w) and n not in banned and
 			n not in names_norm and not (n.startswith("ال") and n[2:] in names_norm) and
 			not (n.startswith("ال") and n.endswith("ي") and len(n) > 5))
@@ -235,10 +235,6 @@ def text_phrases(data, banned, names_norm, every):
 		if c >= 3 and all(ok(w) for w in ph.split()) and md5i("t" + ph) % every == 0:
 			out.append(ph)
 	return out
-
-
-def norm_word(w):
-	return mp.norm(w)
 
 
 def lexicon_pseudonyms(path, banned):
