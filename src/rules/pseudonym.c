@@ -78,6 +78,9 @@ typedef struct ps_ctx {
 
 #define AR_ALEF 0x0627
 #define AR_LAM 0x0644
+#define AR_ALEF_MAQSURA 0x0649
+/* Below this score the rule says nothing (emit(), and the memo's replay). */
+#define PS_MIN_SCORE 0.05f
 
 static void add_span(ps_ctx *x, uint32_t s, uint32_t e)
 {
@@ -642,7 +645,7 @@ static bool inner_ala(const ps_ctx *x, uint32_t k)
 	const ps_tok *t = &x->t[k], *p = &x->t[k - 1];
 
 	return k + 1 < x->nt && text_range_eq(tv, t->s, t->e, "علي") &&
-	       tv->orig[tv->oend[t->e - 1] - 1] == 0x0649 && !p->name && p->kind == PS_WORD &&
+	       tv->orig[tv->oend[t->e - 1] - 1] == AR_ALEF_MAQSURA && !p->name && p->kind == PS_WORD &&
 	       !p->pseudo;
 }
 
@@ -762,7 +765,7 @@ static void emit(ps_ctx *x, rule_out *out, float score)
 {
 	raqib_finding *f;
 
-	if (score < 0.05f)
+	if (score < PS_MIN_SCORE)
 		return;
 	f = rule_finding(out, RAQIB_RULE_PSEUDONYM, RAQIB_FIELD_NAME, score);
 	if (!f)
@@ -973,7 +976,7 @@ static bool memo_answer(const ps_memo_entry *e, const rule_input *in, rule_out *
 
 	if (!memo_holds(e, in) || e->nspan == PS_MEMO_NO_ANSWER)
 		return false;
-	if (e->score < 0.05f)
+	if (e->score < PS_MIN_SCORE)
 		return true; /* as emit(): nothing to say */
 	f = rule_finding(out, RAQIB_RULE_PSEUDONYM, RAQIB_FIELD_NAME, e->score);
 	for (uint32_t k = 0; f && k < e->nspan; k++)

@@ -61,6 +61,18 @@ enum {
 	W_LAST = 8,   /* last word of a phrase */
 };
 
+#define AR_WAW 0x0648
+#define AR_FA 0x0641
+#define AR_BA 0x0628
+#define AR_LAM 0x0644
+#define AR_KAF 0x0643
+#define AR_ALEF 0x0627
+#define AR_HA 0x0647
+#define AR_MIM 0x0645
+#define AR_NUN 0x0646
+#define AR_YA 0x064A
+#define AR_TA 0x062A
+
 /* K_ART marks a prefix holding the article (ال لل وال بال فال كال): only
  * such a first word keeps a LEX_BARE_ARTICLE variant from counting. */
 enum { K_EXACT = 0, K_PRE = 1, K_SUF = 2, K_ART = 4 };
@@ -413,7 +425,7 @@ static int bare_variant(lexicon *lx, const text_view *tv, const lex_entry *e)
 		const uint32_t *cp = tv->cp + t->start;
 		uint32_t n = t->end - t->start;
 		int32_t id;
-		if (n < 5 || cp[0] != 0x0627 || cp[1] != 0x0644)
+		if (n < 5 || cp[0] != AR_ALEF || cp[1] != AR_LAM)
 			continue;
 		id = word_intern(lx, cp + 2, n - 2);
 		if (id < 0)
@@ -629,17 +641,6 @@ bool lexicon_has_word(const lexicon *lx, const uint32_t *cp, size_t n)
 /* ---- scanning --------------------------------------------------------- */
 
 /* Clitics on the folded view (ة is already ه, so ـة/ـه both strip as ه). */
-#define AR_WAW 0x0648
-#define AR_FA 0x0641
-#define AR_BA 0x0628
-#define AR_LAM 0x0644
-#define AR_KAF 0x0643
-#define AR_ALEF 0x0627
-#define AR_HA 0x0647
-#define AR_MIM 0x0645
-#define AR_NUN 0x0646
-#define AR_YA 0x064A
-#define AR_TA 0x062A
 
 /* Prefixes و ف ب ل ك ال وال بال فال كال لل: fills the clitic lengths that
  * match cp (n >= 3) and leave at least two letters. Open-coded rather than
@@ -1001,7 +1002,8 @@ static uint32_t popcount2(uint32_t k)
 static bool may_start_phrase(const lexicon *lx, const tok_cands *tc)
 {
 	for (uint32_t i = 0; i < tc->n; i++)
-		if ((lx->words[tc->c[i].word].flags & W_FIRST) && !(tc->c[i].kind & ~(uint32_t)(K_PRE | K_ART)))
+		if ((lx->words[tc->c[i].word].flags & W_FIRST) &&
+		    !(tc->c[i].kind & ~(uint32_t)(K_PRE | K_ART)))
 			return true;
 	return false;
 }
