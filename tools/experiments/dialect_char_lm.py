@@ -15,9 +15,12 @@ model class". About 30 s.
 """
 import collections
 import math
+import os
 import re
 import sys
-import unicodedata
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..'))
+import make_pseudonym_data  # noqa: E402  (its norm(): NFKC, marks, letters)
 
 N = int(sys.argv[1]) if len(sys.argv) > 1 else 5
 DATA = sys.argv[2] if len(sys.argv) > 2 else 'build/data'
@@ -25,13 +28,8 @@ D = 0.75
 
 
 def norm(s):
-    s = unicodedata.normalize('NFKC', s)
-    s = re.sub('[\u064b-\u0652\u0640]', '', s)
-    s = re.sub('[أإآٱ]', 'ا', s)
-    s = s.replace('ى', 'ي').replace('ة', 'ه').replace('ؤ', 'و').replace('ئ', 'ي')
-    s = re.sub(r'(.)\1\1+', r'\1', s)
-    s = re.sub(r'\s+', ' ', s).strip().lower()
-    return ' ' + s + ' '
+    s = re.sub(r'(.)\1\1+', r'\1', make_pseudonym_data.norm(s))
+    return ' ' + re.sub(r'\s+', ' ', s) + ' '
 
 
 def load(path):
